@@ -51,3 +51,14 @@ std::vector<double> to_double(const std::vector<T>& v) {
 }
 
 }  // namespace echoelml::test
+
+namespace echoelml::test {
+
+/// The mono float32 signal librosa analysed for a golden signal, read independently of the
+/// project's loader (libsndfile + mean over channels): `genre` = first 30 s, else full
+/// length. For mix_sr22050_3s (22.05 kHz) it returns the golden y_mono_44k array.
+std::vector<float> golden_input(const std::string& signal, bool genre);
+/// Both channels of a golden WAV at its native rate (channel-major), for stereo tests.
+std::vector<std::vector<float>> golden_channels(const std::string& signal);
+
+}  // namespace echoelml::test

@@ -18,6 +18,7 @@ enum class LayerKind {
   Repeat,      // [C] -> [repeats, C] (Keras RepeatVector)
   Lstm,        // [T, in] -> [T, hidden] full sequence, zero initial state
   Concat,      // concatenation of the inputs along the last axis
+  ReduceMax,   // maximum over the last axis, kept as size 1: [C] -> [1], [T, C] -> [T, 1]
 };
 
 enum class Activation { Linear, Relu, Sigmoid, Tanh };
@@ -26,6 +27,13 @@ struct Tensor {
   std::vector<std::int64_t> shape;
   std::vector<float> values;  // row-major
 };
+
+/// Number of elements of a shape (1 for the empty shape).
+inline std::int64_t element_count(const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
 
 struct Layer {
   LayerKind kind = LayerKind::Dense;

@@ -1,0 +1,49 @@
+// Short-time Fourier transform as librosa 0.10.1 computes it (core/spectrum.py stft/istft):
+// periodic Hann window, centred frames with zero padding by default, (bins, frames) layout.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "echoelml/core/matrix.h"
+
+namespace echoelml::dsp {
+
+/// np.pad modes used by librosa's framing: zeros (stft/rms), edge repetition (zcr).
+enum class PadMode { Constant, Edge };
+
+struct StftParams {
+  int n_fft = 2048;                        // samples per frame (window length = n_fft)
+  int hop_length = 512;                    // samples between frame starts
+  bool center = true;                      // pad n_fft/2 samples on each side
+  PadMode pad_mode = PadMode::Constant;    // librosa >= 0.10 pads with zeros
+};
+
+/// Throws ParameterError for n_fft < 2, odd n_fft, hop_length < 1.
+void validate(const StftParams& p);
+
+/// Frames librosa produces for n samples: 1 + n / hop when centred, else 1 + (n - n_fft) / hop
+/// (0 if n < n_fft).
+std::size_t n_frames(std::size_t n_samples, const StftParams& p);
+
+/// scipy.signal.get_window("hann", n, fftbins=True): 0.5 - 0.5 cos(2 pi k / n).
+std::vector<double> hann_periodic(int n);
+
+/// Bin centre frequencies k * sr / n_fft for k = 0..n_fft/2 (librosa.fft_frequencies).
+std::vector<double> fft_frequencies(double sr, int n_fft);
+
+/// librosa.stft(y): complex spectrum, (1 + n_fft/2, n_frames).
+ComplexMatrix stft(std::span<const float> y, const StftParams& p = {});
+
+/// |librosa.stft(y)| without keeping the complex matrix: (1 + n_fft/2, n_frames).
+Matrix stft_magnitude(std::span<const float> y, const StftParams& p = {});
+
+/// Elementwise x^2 in float32, as np.abs(X)**2 gives the power spectrogram.
+Matrix square(const Matrix& magnitude);
+
+/// librosa.istft(X, length=length): inverse with periodic Hann synthesis window, window-sum
+/// normalisation where the sum exceeds tiny(float32), centre trimming, zero-fill to length.
+std::vector<float> istft(const ComplexMatrix& X, std::size_t length, const StftParams& p = {});
+
+}  // namespace echoelml::dsp

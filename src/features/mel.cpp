@@ -1,0 +1,75 @@
+#include "echoelml/features/mel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "echoelml/core/error.h"
+
+namespace echoelml::features {
+namespace {
+
+template <typename T>
+BasicMatrix<T> to_db(const BasicMatrix<T>& S, const PowerToDbParams& p) {
+  if (!(p.amin > 0)) throw ParameterError("power_to_db: amin must be > 0");
+  if (p.top_db && *p.top_db < 0) throw ParameterError("power_to_db: top_db must be >= 0");
+  BasicMatrix<T> out(S.rows, S.cols);
+  const T amin = static_cast<T>(p.amin);
+  const T ref_db = static_cast<T>(10.0 * std::log10(std::max(p.amin, std::abs(p.ref))));
+  T top = -std::numeric_limits<T>::infinity();
+  for (std::size_t i = 0; i < S.data.size(); ++i) {
+    T v = static_cast<T>(10) * std::log10(std::max(amin, S.data[i])) - ref_db;
+    out.data[i] = v;
+    top = std::max(top, v);
+  }
+  if (p.top_db && !out.data.empty()) {
+    const T floor = top - static_cast<T>(*p.top_db);
+    for (auto& v : out.data) v = std::max(v, floor);
+  }
+  return out;
+}
+
+}  // namespace
+
+Matrix power_to_db(const Matrix& S, const PowerToDbParams& p) { return to_db(S, p); }
+MatrixD power_to_db(const MatrixD& S, const PowerToDbParams& p) { return to_db(S, p); }
+
+Matrix melspectrogram(const Matrix& power, const dsp::MelParams& p) {
+  return dsp::cached_mel_bank(p).apply(power);
+}
+
+Matrix melspectrogram(std::span<const float> y, const MelSpectrogramParams& p) {
+  if (p.mel.n_fft != p.stft.n_fft)
+    throw ParameterError("melspectrogram: mel.n_fft (" + std::to_string(p.mel.n_fft) +
+                         ") must equal stft.n_fft (" + std::to_string(p.stft.n_fft) + ")");
+  return melspectrogram(dsp::square(dsp::stft_magnitude(y, p.stft)), p.mel);
+}
+
+Matrix mfcc_from_mel_db(const Matrix& mel_db, const MfccParams& p) {
+  const std::size_t N = mel_db.rows, T = mel_db.cols;
+  if (p.n_mfcc < 1 || static_cast<std::size_t>(p.n_mfcc) > N)
+    throw ParameterError("mfcc: n_mfcc must be in [1, " + std::to_string(N) + "], got " +
+                         std::to_string(p.n_mfcc));
+  // DCT-II with orthonormal scaling: c_k = s_k * sum_n x_n cos(pi k (2n+1) / 2N),
+  // s_0 = sqrt(1/N), s_k = sqrt(2/N).
+  Matrix out(static_cast<std::size_t>(p.n_mfcc), T);
+  std::vector<float> basis(N);
+  std::vector<double> acc(T);
+  for (int k = 0; k < p.n_mfcc; ++k) {
+    const double scale = std::sqrt((k == 0 ? 1.0 : 2.0) / static_cast<double>(N));
+    for (std::size_t n = 0; n < N; ++n)
+      basis[n] = static_cast<float>(scale * std::cos(std::numbers::pi * k * (2.0 * n + 1) / (2.0 * N)));
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (std::size_t n = 0; n < N; ++n) {
+      const float b = basis[n];
+      const float* x = mel_db.data.data() + n * T;
+      for (std::size_t t = 0; t < T; ++t) acc[t] += static_cast<double>(b) * x[t];
+    }
+    float* dst = out.data.data() + static_cast<std::size_t>(k) * T;
+    for (std::size_t t = 0; t < T; ++t) dst[t] = static_cast<float>(acc[t]);
+  }
+  return out;
+}
+
+}  // namespace echoelml::features

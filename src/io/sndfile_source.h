@@ -1,0 +1,48 @@
+// Internal: an owning libsndfile read handle that turns every failure into IoError/FormatError.
+#pragma once
+
+#include <sndfile.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "echoelml/io/audio.h"
+
+namespace echoelml::io::detail {
+
+/// soundfile's names for libsndfile's major format and subtype ("WAV", "PCM_16" ...).
+std::string major_format_name(int format);
+std::string subtype_name(int format);
+
+class SndfileSource {
+ public:
+  /// Opens for reading. Throws IoError (missing, not a regular file, unreadable) or
+  /// FormatError (empty, not audio / unsupported, WAV whose data chunk runs past the end).
+  explicit SndfileSource(const std::filesystem::path& path);
+  ~SndfileSource();
+  SndfileSource(const SndfileSource&) = delete;
+  SndfileSource& operator=(const SndfileSource&) = delete;
+
+  const SF_INFO& info() const { return info_; }
+  const std::filesystem::path& path() const { return path_; }
+  std::uintmax_t file_size() const { return file_size_; }
+  AudioInfo audio_info() const;
+  /// True when info().frames is exact (false for MPEG, where libsndfile estimates it).
+  bool frames_exact() const;
+
+  /// Seeks to an absolute frame. Throws ParameterError if past the end, FormatError on failure.
+  void seek(std::int64_t frame);
+  /// Reads up to n interleaved frames as float32 (libsndfile's normalisation). Returns the
+  /// frames read (0 at the end). Throws FormatError on a decoder error.
+  std::size_t read(float* interleaved, std::size_t n);
+
+ private:
+  std::filesystem::path path_;
+  SF_INFO info_{};
+  std::uintmax_t file_size_ = 0;
+  SNDFILE* file_ = nullptr;
+};
+
+}  // namespace echoelml::io::detail

@@ -1,0 +1,188 @@
+#include "echoelml/runtime/model_file.h"
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+#include "echoelml/core/atomic_file.h"
+#include "echoelml/core/error.h"
+#include "echoelml/runtime/evaluate.h"
+
+namespace echoelml::runtime {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "the .espec writer assumes a little-endian host");
+
+constexpr char kMagic[8] = {'E', 'C', 'H', 'O', 'S', 'P', 'E', 'C'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::size_t kPreamble = 36;  // magic + version + 3 x uint64
+
+std::uint64_t fnv1a(const char* p, std::size_t n) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= static_cast<unsigned char>(p[i]);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+template <typename T>
+void put(std::string& out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out.append(b, sizeof(T));
+}
+template <typename T>
+T get(const std::string& in, std::size_t at) {
+  T v;
+  std::memcpy(&v, in.data() + at, sizeof(T));
+  return v;
+}
+
+struct KindName {
+  LayerKind kind;
+  const char* name;
+};
+constexpr KindName kKinds[] = {{LayerKind::Dense, "dense"},   {LayerKind::Activation, "activation"},
+                               {LayerKind::Softmax, "softmax"}, {LayerKind::Scale, "scale"},
+                               {LayerKind::Repeat, "repeat"},   {LayerKind::Lstm, "lstm"},
+                               {LayerKind::Concat, "concat"},   {LayerKind::ReduceMax, "reduce_max"}};
+struct ActName {
+  Activation act;
+  const char* name;
+};
+constexpr ActName kActs[] = {{Activation::Linear, "linear"}, {Activation::Relu, "relu"},
+                             {Activation::Sigmoid, "sigmoid"}, {Activation::Tanh, "tanh"}};
+
+nlohmann::json io_json(const IoSpec& io) {
+  return {{"name", io.name}, {"shape", io.shape}, {"description", io.description}};
+}
+
+IoSpec io_from(const nlohmann::json& j) {
+  return {j.at("name").get<std::string>(), j.at("shape").get<std::vector<std::int64_t>>(),
+          j.value("description", std::string())};
+}
+
+}  // namespace
+
+const char* to_string(LayerKind kind) {
+  for (const auto& k : kKinds)
+    if (k.kind == kind) return k.name;
+  return "?";
+}
+const char* to_string(Activation act) {
+  for (const auto& a : kActs)
+    if (a.act == act) return a.name;
+  return "?";
+}
+
+void save_model_spec(const ModelSpec& spec, const std::filesystem::path& path) {
+  infer_shapes(spec);  // never write an inconsistent spec
+  nlohmann::json j;
+  j["format"] = "echoelml-model-spec";
+  j["name"] = spec.name;
+  j["metadata"] = spec.metadata;
+  for (const auto& io : spec.inputs) j["inputs"].push_back(io_json(io));
+  for (const auto& io : spec.outputs) j["outputs"].push_back(io_json(io));
+  j["layers"] = nlohmann::json::array();
+  std::string blob;
+  std::uint64_t offset = 0;
+  for (const Layer& l : spec.layers) {
+    nlohmann::json lj{{"kind", to_string(l.kind)}, {"name", l.name},         {"inputs", l.inputs},
+                      {"output", l.output},        {"activation", to_string(l.activation)},
+                      {"repeats", l.repeats},      {"hidden", l.hidden}};
+    lj["params"] = nlohmann::json::array();
+    for (const Tensor& t : l.params) {
+      lj["params"].push_back({{"shape", t.shape}, {"offset", offset}});
+      blob.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(float));
+      offset += t.values.size();
+    }
+    j["layers"].push_back(std::move(lj));
+  }
+  std::string header = j.dump();
+  std::string out(kMagic, sizeof(kMagic));
+  put<std::uint32_t>(out, kVersion);
+  put<std::uint64_t>(out, header.size());
+  put<std::uint64_t>(out, blob.size());
+  put<std::uint64_t>(out, fnv1a(blob.data(), blob.size()));
+  out += header;
+  out += blob;
+  write_file_atomic(path, out);
+}
+
+ModelSpec load_model_spec(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw IoError(path, "cannot open model spec for reading");
+  std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw IoError(path, "read failed");
+  if (data.size() < kPreamble || std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0)
+    throw FormatError(path, 0, "not an echoelml model spec (magic \"ECHOSPEC\" missing)");
+  auto version = get<std::uint32_t>(data, 8);
+  if (version != kVersion)
+    throw FormatError(path, 8, "unsupported model spec version " + std::to_string(version));
+  auto json_len = get<std::uint64_t>(data, 12);
+  auto blob_len = get<std::uint64_t>(data, 20);
+  auto hash = get<std::uint64_t>(data, 28);
+  if (json_len > data.size() || blob_len > data.size() || kPreamble + json_len + blob_len != data.size())
+    throw FormatError(path, 12, "section lengths (" + std::to_string(json_len) + " + " + std::to_string(blob_len) +
+                                    ") do not match the file size " + std::to_string(data.size()));
+  if (blob_len % sizeof(float) != 0) throw FormatError(path, 20, "weight blob size is not a multiple of 4");
+  const char* blob = data.data() + kPreamble + json_len;
+  if (fnv1a(blob, blob_len) != hash)
+    throw FormatError(path, static_cast<std::int64_t>(kPreamble + json_len), "weight blob checksum mismatch (corrupt file)");
+  const std::uint64_t n_floats = blob_len / sizeof(float);
+
+  ModelSpec spec;
+  try {
+    auto j = nlohmann::json::parse(data.begin() + kPreamble, data.begin() + kPreamble + json_len);
+    if (j.value("format", std::string()) != "echoelml-model-spec") throw std::runtime_error("format tag missing");
+    spec.name = j.at("name").get<std::string>();
+    spec.metadata = j.value("metadata", std::map<std::string, std::string>());
+    for (const auto& io : j.at("inputs")) spec.inputs.push_back(io_from(io));
+    for (const auto& io : j.at("outputs")) spec.outputs.push_back(io_from(io));
+    for (const auto& lj : j.at("layers")) {
+      Layer l;
+      auto kind = lj.at("kind").get<std::string>();
+      auto act = lj.at("activation").get<std::string>();
+      bool kind_ok = false, act_ok = false;
+      for (const auto& k : kKinds)
+        if (kind == k.name) l.kind = k.kind, kind_ok = true;
+      for (const auto& a : kActs)
+        if (act == a.name) l.activation = a.act, act_ok = true;
+      if (!kind_ok) throw std::runtime_error("unknown layer kind '" + kind + "'");
+      if (!act_ok) throw std::runtime_error("unknown activation '" + act + "'");
+      l.name = lj.at("name").get<std::string>();
+      l.inputs = lj.at("inputs").get<std::vector<std::string>>();
+      l.output = lj.at("output").get<std::string>();
+      l.repeats = lj.at("repeats").get<int>();
+      l.hidden = lj.at("hidden").get<int>();
+      for (const auto& pj : lj.at("params")) {
+        Tensor t;
+        t.shape = pj.at("shape").get<std::vector<std::int64_t>>();
+        auto off = pj.at("offset").get<std::uint64_t>();
+        std::int64_t n = element_count(t.shape);
+        if (n < 0 || off > n_floats || static_cast<std::uint64_t>(n) > n_floats - off)
+          throw std::runtime_error("parameter of layer '" + l.name + "' lies outside the weight blob");
+        t.values.resize(static_cast<std::size_t>(n));
+        std::memcpy(t.values.data(), blob + off * sizeof(float), static_cast<std::size_t>(n) * sizeof(float));
+        l.params.push_back(std::move(t));
+      }
+      spec.layers.push_back(std::move(l));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(path, static_cast<std::int64_t>(kPreamble), std::string("bad JSON header: ") + e.what());
+  } catch (const std::runtime_error& e) {
+    throw FormatError(path, static_cast<std::int64_t>(kPreamble), e.what());
+  }
+  try {
+    infer_shapes(spec);
+  } catch (const ParameterError& e) {
+    throw FormatError(path, std::string("inconsistent model: ") + e.what());
+  }
+  return spec;
+}
+
+}  // namespace echoelml::runtime

@@ -1,0 +1,502 @@
+// The training loop, checkpoints (resume bit-exact) and prediction. One of the three TUs that
+// include torch (with models.cpp).
+#include "echoelml/train/trainer.h"
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "echoelml/core/atomic_file.h"
+#include "echoelml/core/error.h"
+#include "echoelml/core/music.h"
+#include "echoelml/core/progress.h"
+#include "echoelml/train/metrics.h"
+#include "train/models.h"
+#include "train/prep.h"
+
+namespace echoelml::train {
+namespace {
+
+using detail::Net;
+using nlohmann::json;
+constexpr std::int64_t kEvalChunk = 512;  // rows per no-grad forward pass (bounds LSTM memory)
+constexpr std::int64_t kCheckpointVersion = 1;
+
+// Everything a checkpoint holds besides the module and optimizer archives.
+struct State {
+  ModelKind kind = ModelKind::Genre;
+  int n_in = 0;
+  int lstm_units = 512;
+  std::vector<float> in_mean, in_std, out_scale, out_bias;
+  std::uint64_t fingerprint = 0;
+  int epoch = 0;  // epochs completed
+  double best_loss = std::numeric_limits<double>::infinity();
+  int best_epoch = 0;
+  int wait = 0;
+  bool stopped = false;
+  std::vector<EpochStats> history;
+  std::string shuffle_rng;
+  torch::Tensor torch_rng;
+  std::vector<torch::Tensor> best;  // named_parameters() order
+};
+
+torch::Tensor vec_to_tensor(const std::vector<float>& v) {
+  return torch::from_blob(const_cast<float*>(v.data()), {static_cast<std::int64_t>(v.size())}, torch::kFloat32).clone();
+}
+std::vector<float> tensor_to_vec(const torch::Tensor& t) {
+  auto c = t.to(torch::kFloat32).contiguous();
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+torch::Tensor matrix_to_tensor(const Matrix& m) {
+  return torch::from_blob(const_cast<float*>(m.data.data()),
+                          {static_cast<std::int64_t>(m.rows), static_cast<std::int64_t>(m.cols)}, torch::kFloat32)
+      .clone();
+}
+Matrix tensor_to_matrix(const torch::Tensor& t) {
+  auto c = t.to(torch::kFloat32).contiguous();
+  Matrix m(static_cast<std::size_t>(c.size(0)), static_cast<std::size_t>(c.size(1)));
+  std::copy(c.data_ptr<float>(), c.data_ptr<float>() + c.numel(), m.data.begin());
+  return m;
+}
+torch::Tensor rows_tensor(const std::vector<std::size_t>& rows) {
+  std::vector<std::int64_t> r(rows.begin(), rows.end());
+  return torch::tensor(r, torch::kInt64);
+}
+
+std::uint64_t config_fingerprint(const TrainConfig& c, std::uint64_t h) {
+  auto add = [&h](const auto& v) { h = detail::fnv1a(&v, sizeof v, h); };
+  add(c.batch_size), add(c.lr), add(c.seed), add(c.val_split), add(c.patience), add(c.lstm_units), add(c.std_floor);
+  return h;
+}
+
+void validate_config(ModelKind kind, const TrainConfig& c) {
+  auto bad = [&](const std::string& what) {
+    throw ParameterError(fmt::format("train {}: {}", model_name(kind), what));
+  };
+  if (c.epochs < 0) bad(fmt::format("epochs must be >= 0 (0 = guide default), got {}", c.epochs));
+  if (c.batch_size < 1) bad(fmt::format("batch_size must be >= 1, got {}", c.batch_size));
+  if (!(c.lr > 0) || !std::isfinite(c.lr)) bad(fmt::format("lr must be > 0, got {}", c.lr));
+  if (c.threads < 1) bad(fmt::format("threads must be >= 1, got {}", c.threads));
+  if (!(c.val_split >= 0 && c.val_split < 1)) bad(fmt::format("val_split must be in [0, 1), got {}", c.val_split));
+  if (c.patience < 0) bad(fmt::format("patience must be >= 0, got {}", c.patience));
+  if (c.lstm_units < 1) bad(fmt::format("lstm_units must be >= 1, got {}", c.lstm_units));
+  if (!(c.std_floor >= 0)) bad(fmt::format("std_floor must be >= 0, got {}", c.std_floor));
+}
+
+std::filesystem::path checkpoint_path(ModelKind kind, const std::filesystem::path& dir) {
+  return dir / (std::string(model_name(kind)) + ".pt");
+}
+
+void save_checkpoint(const std::filesystem::path& path, const State& s, Net& net, torch::optim::Adam& opt) {
+  torch::serialize::OutputArchive ar;
+  ar.write("version", c10::IValue(kCheckpointVersion));
+  ar.write("kind", c10::IValue(static_cast<std::int64_t>(s.kind)));
+  ar.write("n_in", c10::IValue(static_cast<std::int64_t>(s.n_in)));
+  ar.write("lstm_units", c10::IValue(static_cast<std::int64_t>(s.lstm_units)));
+  ar.write("fingerprint", c10::IValue(std::bit_cast<std::int64_t>(s.fingerprint)));
+  ar.write("epoch", c10::IValue(static_cast<std::int64_t>(s.epoch)));
+  ar.write("best_loss", c10::IValue(s.best_loss));
+  ar.write("best_epoch", c10::IValue(static_cast<std::int64_t>(s.best_epoch)));
+  ar.write("wait", c10::IValue(static_cast<std::int64_t>(s.wait)));
+  ar.write("stopped", c10::IValue(s.stopped));
+  ar.write("shuffle_rng", c10::IValue(s.shuffle_rng));
+  ar.write("torch_rng", s.torch_rng);
+  ar.write("in_mean", vec_to_tensor(s.in_mean));
+  ar.write("in_std", vec_to_tensor(s.in_std));
+  ar.write("out_scale", vec_to_tensor(s.out_scale));
+  ar.write("out_bias", vec_to_tensor(s.out_bias));
+  auto hist = torch::zeros({static_cast<std::int64_t>(s.history.size()), 5}, torch::kFloat64);
+  for (std::size_t i = 0; i < s.history.size(); ++i) {
+    const auto& e = s.history[i];
+    double row[5] = {double(e.epoch), e.train_loss, e.val_loss, e.val_metric, e.seconds};
+    for (int j = 0; j < 5; ++j) hist[static_cast<std::int64_t>(i)][j] = row[j];
+  }
+  ar.write("history", hist);
+  torch::serialize::OutputArchive model_ar, best_ar, opt_ar;
+  net->save(model_ar);
+  auto names = net->named_parameters();
+  for (std::size_t i = 0; i < s.best.size(); ++i) best_ar.write(names.keys()[i], s.best[i]);
+  opt.save(opt_ar);
+  ar.write("model", model_ar);
+  ar.write("best", best_ar);
+  ar.write("optimizer", opt_ar);
+  std::ostringstream os;
+  ar.save_to(os);
+  write_file_atomic(path, os.str());  // Ctrl-C leaves the previous epoch's file intact
+}
+
+// Reads the state (and the best weights); `net`/`opt`, when given, get the current weights and
+// optimizer state. The net must have been built from the same kind/n_in/lstm_units.
+State load_state(const std::filesystem::path& path, Net* net, torch::optim::Adam* opt) {
+  if (!std::filesystem::exists(path)) throw IoError(path, "checkpoint does not exist");
+  try {
+    torch::serialize::InputArchive ar;
+    ar.load_from(path.string());
+    c10::IValue v;
+    auto get_int = [&](const char* key) { ar.read(key, v); return v.toInt(); };
+    if (get_int("version") != kCheckpointVersion) throw FormatError(path, "unsupported checkpoint version");
+    State s;
+    s.kind = static_cast<ModelKind>(get_int("kind"));
+    s.n_in = static_cast<int>(get_int("n_in"));
+    s.lstm_units = static_cast<int>(get_int("lstm_units"));
+    s.fingerprint = std::bit_cast<std::uint64_t>(get_int("fingerprint"));
+    s.epoch = static_cast<int>(get_int("epoch"));
+    ar.read("best_loss", v), s.best_loss = v.toDouble();
+    s.best_epoch = static_cast<int>(get_int("best_epoch"));
+    s.wait = static_cast<int>(get_int("wait"));
+    ar.read("stopped", v), s.stopped = v.toBool();
+    ar.read("shuffle_rng", v), s.shuffle_rng = v.toStringRef();
+    ar.read("torch_rng", s.torch_rng);
+    torch::Tensor t;
+    ar.read("in_mean", t), s.in_mean = tensor_to_vec(t);
+    ar.read("in_std", t), s.in_std = tensor_to_vec(t);
+    ar.read("out_scale", t), s.out_scale = tensor_to_vec(t);
+    ar.read("out_bias", t), s.out_bias = tensor_to_vec(t);
+    ar.read("history", t);
+    for (std::int64_t i = 0; i < t.size(0); ++i) {
+      auto r = t[i];
+      s.history.push_back({static_cast<int>(r[0].item<double>()), r[1].item<double>(), r[2].item<double>(),
+                           r[3].item<double>(), r[4].item<double>()});
+    }
+    torch::serialize::InputArchive best_ar;
+    ar.read("best", best_ar);
+    Net shape_net(s.kind, s.n_in, s.lstm_units);
+    for (const auto& name : shape_net->named_parameters().keys()) {
+      torch::Tensor b;
+      best_ar.read(name, b);
+      s.best.push_back(b);
+    }
+    if (net) {
+      torch::serialize::InputArchive model_ar;
+      ar.read("model", model_ar);
+      (*net)->load(model_ar);
+    }
+    if (opt) {
+      torch::serialize::InputArchive opt_ar;
+      ar.read("optimizer", opt_ar);
+      opt->load(opt_ar);
+    }
+    return s;
+  } catch (const c10::Error& e) {
+    throw FormatError(path, std::string("not a readable echoelml checkpoint: ") + e.what_without_backtrace());
+  }
+}
+
+void copy_into(Net& net, const std::vector<torch::Tensor>& weights) {
+  torch::NoGradGuard no_grad;
+  auto params = net->parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(weights[i]);
+}
+
+std::vector<torch::Tensor> clone_params(Net& net) {
+  std::vector<torch::Tensor> out;
+  for (auto& p : net->parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+struct Eval {
+  double loss = 0;
+  torch::Tensor act;  // [rows, k] training units
+};
+
+Eval evaluate(Net& net, const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& labels) {
+  torch::NoGradGuard no_grad;
+  net->eval();
+  Eval e;
+  std::vector<torch::Tensor> acts;
+  const auto n = x.size(0);
+  for (std::int64_t b = 0; b < n; b += kEvalChunk) {
+    auto end = std::min(n, b + kEvalChunk);
+    auto logits = net->forward(x.slice(0, b, end));
+    e.loss += detail::model_loss(*net, logits, y.slice(0, b, end), labels.slice(0, b, end)).item<double>() *
+              double(end - b);
+    acts.push_back(net->activate(logits));
+  }
+  e.loss /= std::max<double>(1.0, double(n));
+  e.act = torch::cat(acts, 0);
+  return e;
+}
+
+Matrix to_raw(const torch::Tensor& act, const State& s) {
+  return tensor_to_matrix(act * vec_to_tensor(s.out_scale) + vec_to_tensor(s.out_bias));
+}
+
+// The metrics report of raw predictions on `rows`, with baselines fitted on `train`.
+json make_report(ModelKind kind, const Dataset& d, const std::vector<std::size_t>& rows,
+                 const std::vector<std::size_t>& train, const Matrix& pred, const State& s) {
+  auto pick = [&](const Matrix& m) {
+    Matrix out(rows.size(), m.cols);
+    for (std::size_t i = 0; i < rows.size(); ++i) std::copy_n(m.row(rows[i]).begin(), m.cols, out.row(i).begin());
+    return out;
+  };
+  switch (kind) {
+    case ModelKind::Genre: {
+      std::vector<int> truth, train_labels;
+      for (auto r : rows) truth.push_back(d.labels[r]);
+      for (auto r : train) train_labels.push_back(d.labels[r]);
+      Matrix probs(rows.size(), kNumGenres);
+      std::vector<float> conf(rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::copy_n(pred.row(i).begin(), kNumGenres, probs.row(i).begin());
+        conf[i] = pred(i, kNumGenres);
+      }
+      return genre_metrics(truth, probs, conf, train_labels);
+    }
+    case ModelKind::Technique:
+    case ModelKind::TechniqueApp: {
+      std::vector<double> prev(kNumTechniques, 0.0);
+      for (auto r : train)
+        for (int c = 0; c < kNumTechniques; ++c) prev[c] += d.targets(r, c) / double(train.size());
+      json j = technique_metrics(pick(d.targets), pred, prev);
+      j["model"] = std::string(model_name(kind));
+      return j;
+    }
+    case ModelKind::Pattern: {
+      std::vector<float> mean(d.targets.cols, 0.0f), beats, cx;
+      for (auto r : train)
+        for (std::size_t c = 0; c < d.targets.cols; ++c) mean[c] += d.targets(r, c) / float(train.size());
+      for (auto r : rows) {
+        beats.push_back(d.pattern_beats.empty() ? d.features(r, 29) * 4.0f : d.pattern_beats[r]);
+        cx.push_back(d.features(r, 30));
+      }
+      return pattern_metrics(pick(d.targets), pred, mean, s.out_scale[2], beats, cx);
+    }
+    case ModelKind::Mix: {
+      std::vector<float> mean(d.targets.cols, 0.0f);
+      for (auto r : train)
+        for (std::size_t c = 0; c < d.targets.cols; ++c) mean[c] += d.targets(r, c) / float(train.size());
+      return mix_metrics(pick(d.targets), pred, mean);
+    }
+  }
+  return {};
+}
+
+// The one number per epoch: accuracy, micro F1, MSE (training units), mean MAE of 0-1 outputs.
+std::pair<std::string, double> headline(ModelKind kind, const json& report) {
+  const json& sm = report.at("summary");
+  const json& row = kind == ModelKind::Mix ? sm.back() : sm.front();
+  const char* name = kind == ModelKind::Genre ? "acc" : kind == ModelKind::Pattern ? "mse"
+                   : kind == ModelKind::Mix ? "mae" : "microF1";
+  return {name, row.at("model").get<double>()};
+}
+
+// Output scaling raw = unit * scale + bias (per output column), fitted on the train split.
+void fit_output_scaling(ModelKind kind, const Dataset& d, const std::vector<std::size_t>& train, State& s) {
+  const int k = kind == ModelKind::Genre ? kNumGenres + 1 : target_size(kind);
+  s.out_scale.assign(static_cast<std::size_t>(k), 1.0f);
+  s.out_bias.assign(static_cast<std::size_t>(k), 0.0f);
+  if (kind == ModelKind::Pattern) {
+    // One time scale for all patterns (a Scale layer is fixed): the longest train pattern, in
+    // whole beats, so start/duration targets stay in [0, 1] for the sigmoid.
+    double beats = 1.0;
+    for (auto r : train) {
+      beats = std::max<double>(beats, d.pattern_beats.empty() ? d.features(r, 29) * 4.0 : d.pattern_beats[r]);
+      for (int st = 0; st < kPatternSteps; ++st)
+        beats = std::max<double>(beats, d.targets(r, st * kNoteFields + 2) + d.targets(r, st * kNoteFields + 3));
+    }
+    const float b = static_cast<float>(std::ceil(beats));
+    for (int st = 0; st < kPatternSteps; ++st) {
+      float* sc = &s.out_scale[static_cast<std::size_t>(st * kNoteFields)];
+      sc[0] = 127.0f, sc[1] = 127.0f, sc[2] = b, sc[3] = b;
+    }
+  } else if (kind == ModelKind::Mix) {
+    // dynamic_range (dB, linear head) is standardised; the other heads are 0-1 sigmoids.
+    Matrix col(d.size(), 1);
+    for (std::size_t i = 0; i < d.size(); ++i) col(i, 0) = d.targets(i, 6);
+    auto st = detail::fit_standardizer(col, train, 1e-6f);
+    s.out_scale[6] = st.std[0], s.out_bias[6] = st.mean[0];
+  }
+}
+
+}  // namespace
+
+int default_epochs(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::Genre: return 100;
+    case ModelKind::Technique:
+    case ModelKind::TechniqueApp: return 80;
+    case ModelKind::Pattern: return 150;
+    case ModelKind::Mix: return 100;
+  }
+  return 0;
+}
+
+TrainResult train_model(ModelKind kind, const Dataset& data, const TrainConfig& cfg,
+                        const std::filesystem::path& out_dir) {
+  validate_config(kind, cfg);
+  validate_dataset(kind, data);
+  const int epochs = cfg.epochs > 0 ? cfg.epochs : default_epochs(kind);
+  const std::string name(model_name(kind));
+  torch::set_num_threads(cfg.threads);
+
+  const auto split = detail::split_rows(detail::strata_of(kind, data), cfg.val_split, cfg.seed);
+  if (split.train.empty()) throw ParameterError(fmt::format("train {}: no training rows after the split", name));
+  const bool has_val = !split.val.empty();
+  const auto& monitor_rows = has_val ? split.val : split.train;
+
+  State s;
+  s.kind = kind;
+  s.n_in = input_size(kind);
+  s.lstm_units = cfg.lstm_units;
+  s.fingerprint = config_fingerprint(cfg, detail::fingerprint(kind, data));
+  auto st = detail::fit_standardizer(data.features, split.train, cfg.std_floor);
+  s.in_mean = st.mean, s.in_std = st.std;
+  fit_output_scaling(kind, data, split.train, s);
+
+  // Whole data set as tensors in training units.
+  auto x_all = (matrix_to_tensor(data.features) - vec_to_tensor(s.in_mean)) / vec_to_tensor(s.in_std);
+  torch::Tensor y_all = torch::zeros({static_cast<std::int64_t>(data.size()), 1});
+  torch::Tensor l_all = torch::zeros({static_cast<std::int64_t>(data.size())}, torch::kInt64);
+  if (kind == ModelKind::Genre) {
+    l_all = torch::tensor(std::vector<std::int64_t>(data.labels.begin(), data.labels.end()), torch::kInt64);
+  } else {
+    y_all = (matrix_to_tensor(data.targets) - vec_to_tensor(s.out_bias)) / vec_to_tensor(s.out_scale);
+  }
+  auto mon_idx = rows_tensor(monitor_rows);
+  auto x_mon = x_all.index_select(0, mon_idx), y_mon = y_all.index_select(0, mon_idx),
+       l_mon = l_all.index_select(0, mon_idx);
+
+  torch::manual_seed(cfg.seed);
+  Net net(kind, s.n_in, cfg.lstm_units);
+  detail::keras_init(*net);
+  torch::optim::Adam opt(net->parameters(),
+                         torch::optim::AdamOptions(cfg.lr).betas({0.9, 0.999}).eps(1e-7));
+  std::mt19937_64 shuffle_rng(cfg.seed);
+
+  std::filesystem::create_directories(out_dir);
+  const auto ckpt = checkpoint_path(kind, out_dir);
+  if (cfg.resume && std::filesystem::exists(ckpt)) {
+    State old = load_state(ckpt, &net, &opt);
+    if (old.kind != kind || old.fingerprint != s.fingerprint)
+      throw ParameterError(fmt::format("train {}: cannot resume from {}: it was trained on other data or with another "
+                                       "configuration (batch_size, lr, seed, val_split, patience, lstm_units)",
+                                       name, ckpt.string()));
+    s = std::move(old);
+    std::istringstream(s.shuffle_rng) >> shuffle_rng;
+    at::detail::getDefaultCPUGenerator().set_state(s.torch_rng);
+    if (!cfg.quiet)
+      fmt::print(stderr, "{}: resuming after epoch {} ({})\n", name, s.epoch, s.stopped ? "had stopped early" : "continuing");
+  }
+  if (s.best.empty()) s.best = clone_params(net);
+
+  auto train_idx = split.train;
+  const auto n_train = static_cast<std::int64_t>(train_idx.size());
+  const auto t_start = std::chrono::steady_clock::now();
+  const int first_epoch = s.epoch;
+  while (s.epoch < epochs && !s.stopped) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::size_t> perm = train_idx;
+    detail::shuffle_indices(perm, shuffle_rng);
+    auto perm_t = rows_tensor(perm);
+    net->train();
+    double loss_sum = 0;
+    for (std::int64_t b = 0; b < n_train; b += cfg.batch_size) {
+      auto idx = perm_t.slice(0, b, std::min(n_train, b + cfg.batch_size));
+      opt.zero_grad();
+      auto logits = net->forward(x_all.index_select(0, idx));
+      auto loss = detail::model_loss(*net, logits, y_all.index_select(0, idx), l_all.index_select(0, idx));
+      loss.backward();
+      opt.step();
+      loss_sum += loss.item<double>() * double(idx.size(0));
+    }
+    Eval ev = evaluate(net, x_mon, y_mon, l_mon);
+    json report = make_report(kind, data, monitor_rows, split.train, to_raw(ev.act, s), s);
+    auto [metric_name, metric] = headline(kind, report);
+    ++s.epoch;
+    EpochStats es{s.epoch, loss_sum / double(n_train), ev.loss, metric,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+    s.history.push_back(es);
+    // Keras EarlyStopping(monitor=val_loss, restore_best_weights=True): strict improvement resets.
+    if (ev.loss < s.best_loss) {
+      s.best_loss = ev.loss, s.best_epoch = s.epoch, s.wait = 0;
+      s.best = clone_params(net);
+    } else if (cfg.patience > 0 && ++s.wait >= cfg.patience) {
+      s.stopped = true;
+    }
+    std::ostringstream rng_text;
+    rng_text << shuffle_rng;
+    s.shuffle_rng = rng_text.str();
+    s.torch_rng = at::detail::getDefaultCPUGenerator().get_state();
+    save_checkpoint(ckpt, s, net, opt);
+    if (!cfg.quiet) {
+      double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+      double left = elapsed / double(s.epoch - first_epoch) * double(epochs - s.epoch);
+      fmt::print(stderr, "{} epoch {}/{} loss {:.4f} {}_loss {:.4f} {} {:.4f} best {} {:.1f}s left {}{}\n", name,
+                 s.epoch, epochs, es.train_loss, has_val ? "val" : "train", es.val_loss, metric_name, metric,
+                 s.best_epoch, es.seconds, format_duration(left), s.stopped ? " (early stop)" : "");
+    }
+  }
+
+  // Report and export the best weights.
+  copy_into(net, s.best);
+  Eval ev = evaluate(net, x_mon, y_mon, l_mon);
+  json report = make_report(kind, data, monitor_rows, split.train, to_raw(ev.act, s), s);
+  report["model"] = name;
+  report["evaluated_on"] = has_val ? "validation split" : "training split (val_split = 0)";
+
+  TrainResult res;
+  res.kind = kind;
+  res.history = s.history;
+  res.best_epoch = s.best_epoch;
+  res.stopped_early = s.stopped;
+  res.metrics = report;
+  res.spec = detail::build_spec(*net, s.in_mean, s.in_std, s.out_scale, s.out_bias);
+  res.spec.metadata["training"] = fmt::format("{} epochs (best {}), {} train / {} validation rows, seed {}", s.epoch,
+                                              s.best_epoch, split.train.size(), split.val.size(), cfg.seed);
+  res.checkpoint = ckpt;
+
+  json hist = json::array();
+  for (const auto& e : s.history)
+    hist.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"val_loss", e.val_loss},
+                    {"val_metric", e.val_metric}, {"seconds", e.seconds}});
+  json metrics = {{"model", name},        {"report", report},           {"history", hist},
+                  {"best_epoch", s.best_epoch}, {"stopped_early", s.stopped},
+                  {"split", {{"train", split.train.size()}, {"validation", split.val.size()}}},
+                  {"config", {{"epochs", epochs}, {"batch_size", cfg.batch_size}, {"lr", cfg.lr}, {"seed", cfg.seed},
+                              {"threads", cfg.threads}, {"val_split", cfg.val_split}, {"patience", cfg.patience},
+                              {"lstm_units", cfg.lstm_units}}},
+                  {"text", format_report(report)}};
+  write_file_atomic(out_dir / (name + ".metrics.json"), metrics.dump(2));
+  json norm = {{"model", name},          {"input_names", input_names(kind)}, {"input_mean", s.in_mean},
+               {"input_std", s.in_std},  {"output_names", json::array()},    {"output_scale", s.out_scale},
+               {"output_bias", s.out_bias}, {"std_floor", cfg.std_floor}};
+  for (const auto& o : res.spec.outputs) norm["output_names"].push_back(o.name);
+  if (kind == ModelKind::Genre)
+    for (MusicGenre g : all_genres()) norm["class_labels"].push_back(std::string(raw_value(g)));
+  if (kind != ModelKind::Mix)
+    for (ProductionTechnique t : all_techniques()) norm["technique_labels"].push_back(std::string(raw_value(t)));
+  write_file_atomic(out_dir / (name + ".norm.json"), norm.dump(2));
+  return res;
+}
+
+Matrix predict(const std::filesystem::path& checkpoint, const Matrix& features, int threads) {
+  if (threads < 1) throw ParameterError(fmt::format("predict: threads must be >= 1, got {}", threads));
+  State s = load_state(checkpoint, nullptr, nullptr);
+  if (features.cols != static_cast<std::size_t>(s.n_in))
+    throw ParameterError(fmt::format("predict {}: features have {} columns, the model takes {}", checkpoint.string(),
+                                     features.cols, s.n_in));
+  for (float v : features.data)
+    if (!std::isfinite(v)) throw ParameterError(fmt::format("predict {}: a feature is not finite", checkpoint.string()));
+  torch::set_num_threads(threads);
+  Net net(s.kind, s.n_in, s.lstm_units);
+  copy_into(net, s.best);
+  auto x = (matrix_to_tensor(features) - vec_to_tensor(s.in_mean)) / vec_to_tensor(s.in_std);
+  auto n = x.size(0);
+  Eval ev = evaluate(net, x, torch::zeros({n, static_cast<std::int64_t>(s.out_scale.size())}),
+                     torch::zeros({n}, torch::kInt64));
+  return to_raw(ev.act, s);
+}
+
+runtime::ModelSpec load_model_spec(const std::filesystem::path& checkpoint) {
+  State s = load_state(checkpoint, nullptr, nullptr);
+  Net net(s.kind, s.n_in, s.lstm_units);
+  copy_into(net, s.best);
+  return detail::build_spec(*net, s.in_mean, s.in_std, s.out_scale, s.out_bias);
+}
+
+}  // namespace echoelml::train
