@@ -11,5 +11,7 @@ int exit_code();
 void set_exit_code(int code);
 
 void add_features(CLI::App& app);
+void add_dataset(CLI::App& app);  // dataset_command.cpp (data stage)
+void add_extract(CLI::App& app);  // dataset_command.cpp (data stage)
 
 }  // namespace echoelml::cli

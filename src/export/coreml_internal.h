@@ -41,5 +41,6 @@ std::filesystem::path package_weights(const std::filesystem::path& path);
 
 std::string type_name(const cml::FeatureType& t);
 std::string shape_text(const Shape& s);
+std::string w_name(const std::string& where, int gate);
 
 }  // namespace echoelml::exporter::detail

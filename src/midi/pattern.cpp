@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -43,7 +44,8 @@ class BarGrid {
       const double end = i + 1 < segments_.size() ? std::min(x, segments_[i + 1].start) : x;
       bars += std::ceil((end - segments_[i].start) / segments_[i].bpb - kEps);
     }
-    return static_cast<int>(bars);
+    // Hostile files can place notes 2^40 ticks out; saturate rather than overflow the int.
+    return static_cast<int>(std::min(bars, static_cast<double>(std::numeric_limits<int>::max())));
   }
 
  private:

@@ -66,7 +66,7 @@ void put_track(std::vector<std::uint8_t>& out, const Track& track, std::size_t t
     prev = e.tick;
     body.push_back(e.status);
     if (e.status == 0xFF) {
-      body.push_back(e.meta_type & 0x7F);
+      body.push_back(e.meta_type);
       ended = e.meta_type == kMetaEndOfTrack;
     }
     if (e.status >= 0xF0) put_vlq(body, static_cast<std::uint32_t>(e.data.size()));
@@ -82,7 +82,10 @@ Event meta(std::int64_t tick, std::uint8_t type, std::vector<std::uint8_t> data)
   return Event{tick, 0xFF, type, std::move(data)};
 }
 
-void check_note(const Note& n, std::size_t i) {
+// Notes must end within 2^40 ticks (hundreds of years at any tempo) so tick arithmetic stays exact.
+constexpr double kMaxNoteEndTicks = 1099511627776.0;
+
+void check_note(const Note& n, std::size_t i, int ticks_per_quarter) {
   auto bad = [&](const std::string& what) {
     throw ParameterError("make_midi: note " + std::to_string(i) + ": " + what);
   };
@@ -92,6 +95,7 @@ void check_note(const Note& n, std::size_t i) {
   if (n.program < 0 || n.program > 127) bad("program " + std::to_string(n.program) + " not in 0..127");
   if (!(n.start_beats >= 0) || !std::isfinite(n.start_beats)) bad("start_beats must be finite and >= 0");
   if (!(n.duration_beats >= 0) || !std::isfinite(n.duration_beats)) bad("duration_beats must be finite and >= 0");
+  if ((n.start_beats + n.duration_beats) * ticks_per_quarter > kMaxNoteEndTicks) bad("note ends too late (beyond 2^40 ticks)");
 }
 
 }  // namespace
@@ -136,7 +140,7 @@ MidiFile make_midi(const std::vector<Note>& notes, double bpm, int ticks_per_qua
     throw ParameterError("make_midi: ticks_per_quarter " + std::to_string(ticks_per_quarter) + " not in 1..32767");
   const long us = std::lround(60'000'000.0 / bpm);
   if (us < 1 || us > 0xFFFFFF) throw ParameterError("make_midi: bpm " + std::to_string(bpm) + " outside the MIDI tempo range");
-  for (std::size_t i = 0; i < notes.size(); ++i) check_note(notes[i], i);
+  for (std::size_t i = 0; i < notes.size(); ++i) check_note(notes[i], i, ticks_per_quarter);
 
   MidiFile m;
   m.format = 1;

@@ -15,6 +15,7 @@
 #include "echoelml/core/error.h"
 #include "echoelml/core/music.h"
 #include "echoelml/core/progress.h"
+#include "echoelml/runtime/model_file.h"
 #include "echoelml/train/metrics.h"
 #include "train/models.h"
 #include "train/prep.h"
@@ -152,12 +153,18 @@ State load_state(const std::filesystem::path& path, Net* net, torch::optim::Adam
     ar.read("stopped", v), s.stopped = v.toBool();
     ar.read("shuffle_rng", v), s.shuffle_rng = v.toStringRef();
     ar.read("torch_rng", s.torch_rng);
-    torch::Tensor t;
-    ar.read("in_mean", t), s.in_mean = tensor_to_vec(t);
-    ar.read("in_std", t), s.in_std = tensor_to_vec(t);
-    ar.read("out_scale", t), s.out_scale = tensor_to_vec(t);
-    ar.read("out_bias", t), s.out_bias = tensor_to_vec(t);
-    ar.read("history", t);
+    // InputArchive::read set_()s into a defined tensor (reinterpreting its dtype): read each
+    // key into a fresh one.
+    auto get_tensor = [&](const char* key) {
+      torch::Tensor t;
+      ar.read(key, t);
+      return t;
+    };
+    s.in_mean = tensor_to_vec(get_tensor("in_mean"));
+    s.in_std = tensor_to_vec(get_tensor("in_std"));
+    s.out_scale = tensor_to_vec(get_tensor("out_scale"));
+    s.out_bias = tensor_to_vec(get_tensor("out_bias"));
+    torch::Tensor t = get_tensor("history");
     for (std::int64_t i = 0; i < t.size(0); ++i) {
       auto r = t[i];
       s.history.push_back({static_cast<int>(r[0].item<double>()), r[1].item<double>(), r[2].item<double>(),
@@ -378,7 +385,8 @@ TrainResult train_model(ModelKind kind, const Dataset& data, const TrainConfig& 
                                        name, ckpt.string()));
     s = std::move(old);
     std::istringstream(s.shuffle_rng) >> shuffle_rng;
-    at::detail::getDefaultCPUGenerator().set_state(s.torch_rng);
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    gen.set_state(s.torch_rng);
     if (!cfg.quiet)
       fmt::print(stderr, "{}: resuming after epoch {} ({})\n", name, s.epoch, s.stopped ? "had stopped early" : "continuing");
   }
@@ -449,6 +457,7 @@ TrainResult train_model(ModelKind kind, const Dataset& data, const TrainConfig& 
   res.spec.metadata["training"] = fmt::format("{} epochs (best {}), {} train / {} validation rows, seed {}", s.epoch,
                                               s.best_epoch, split.train.size(), split.val.size(), cfg.seed);
   res.checkpoint = ckpt;
+  runtime::save_model_spec(res.spec, out_dir / (name + ".espec"));
 
   json hist = json::array();
   for (const auto& e : s.history)
@@ -477,6 +486,7 @@ TrainResult train_model(ModelKind kind, const Dataset& data, const TrainConfig& 
 Matrix predict(const std::filesystem::path& checkpoint, const Matrix& features, int threads) {
   if (threads < 1) throw ParameterError(fmt::format("predict: threads must be >= 1, got {}", threads));
   State s = load_state(checkpoint, nullptr, nullptr);
+  if (features.rows == 0) return Matrix(0, s.out_scale.size());
   if (features.cols != static_cast<std::size_t>(s.n_in))
     throw ParameterError(fmt::format("predict {}: features have {} columns, the model takes {}", checkpoint.string(),
                                      features.cols, s.n_in));
@@ -492,11 +502,72 @@ Matrix predict(const std::filesystem::path& checkpoint, const Matrix& features, 
   return to_raw(ev.act, s);
 }
 
-runtime::ModelSpec load_model_spec(const std::filesystem::path& checkpoint) {
+runtime::ModelSpec spec_from_checkpoint(const std::filesystem::path& checkpoint) {
   State s = load_state(checkpoint, nullptr, nullptr);
   Net net(s.kind, s.n_in, s.lstm_units);
   copy_into(net, s.best);
   return detail::build_spec(*net, s.in_mean, s.in_std, s.out_scale, s.out_bias);
+}
+
+}  // namespace echoelml::train
+
+namespace echoelml::train {
+
+struct TrainStepper::Impl {
+  ModelKind kind;
+  int batch;
+  int lstm_units;
+  Net net{nullptr};
+  std::unique_ptr<torch::optim::Adam> opt;
+  torch::Tensor x, y, labels;
+};
+
+TrainStepper::TrainStepper(ModelKind kind, const TrainConfig& cfg) : impl_(std::make_unique<Impl>()) {
+  validate_config(kind, cfg);
+  torch::set_num_threads(cfg.threads);
+  torch::manual_seed(cfg.seed);
+  auto& m = *impl_;
+  m.kind = kind, m.batch = cfg.batch_size, m.lstm_units = cfg.lstm_units;
+  m.net = Net(kind, input_size(kind), cfg.lstm_units);
+  detail::keras_init(*m.net);
+  m.opt = std::make_unique<torch::optim::Adam>(m.net->parameters(),
+                                               torch::optim::AdamOptions(cfg.lr).betas({0.9, 0.999}).eps(1e-7));
+  const int k = kind == ModelKind::Genre ? 1 : target_size(kind);
+  m.x = torch::randn({cfg.batch_size, input_size(kind)});
+  m.y = torch::rand({cfg.batch_size, k});
+  if (kind == ModelKind::Technique || kind == ModelKind::TechniqueApp) m.y = (m.y > 0.8).to(torch::kFloat32);
+  m.labels = torch::randint(kNumGenres, {cfg.batch_size}, torch::kInt64);
+  m.net->train();
+}
+
+TrainStepper::~TrainStepper() = default;
+
+double TrainStepper::step() {
+  auto& m = *impl_;
+  m.opt->zero_grad();
+  auto loss = detail::model_loss(*m.net, m.net->forward(m.x), m.y, m.labels);
+  loss.backward();
+  m.opt->step();
+  return loss.item<double>();
+}
+
+double TrainStepper::flops_per_step() const {
+  double fwd = 0;
+  for (const auto& p : impl_->net->named_parameters()) {
+    if (p.key().find("weight") == std::string::npos) continue;
+    const double mults = double(p.value().numel());
+    // LSTM and the time-distributed head run once per step of the sequence.
+    const bool per_step = impl_->kind == ModelKind::Pattern && p.key().rfind("dense", 0) != 0;
+    fwd += 2.0 * mults * (per_step ? kPatternSteps : 1);
+  }
+  return 3.0 * fwd * impl_->batch;
+}
+
+double TrainStepper::lstm_flops_per_step() const {
+  if (impl_->kind != ModelKind::Pattern) return 0.0;
+  const double h = impl_->lstm_units, in1 = 256;
+  const double fwd = 2.0 * 4 * h * (in1 + h) + 2.0 * 4 * h * (h + h);
+  return 3.0 * fwd * kPatternSteps * impl_->batch;
 }
 
 }  // namespace echoelml::train

@@ -17,8 +17,7 @@ inline void append(Bytes& out, const Bytes& b) { out.insert(out.end(), b.begin()
 inline Bytes chunk(std::string_view id, const Bytes& body) {  // id: 4 ASCII characters
   Bytes out(id.begin(), id.end());
   const auto n = static_cast<std::uint32_t>(body.size());
-  append(out, {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-               static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(n >> shift));
   append(out, body);
   return out;
 }

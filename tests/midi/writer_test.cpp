@@ -134,6 +134,7 @@ TEST(MakeMidi, InvalidArgumentsThrow) {
   EXPECT_THROW(make_midi({note(60, 0, 1, 100, 16)}, 120.0), ParameterError);
   EXPECT_THROW(make_midi({note(60, -1, 1)}, 120.0), ParameterError);
   EXPECT_THROW(make_midi({note(60, 0, -0.5)}, 120.0), ParameterError);
+  EXPECT_THROW(make_midi({note(60, 1e300, 1)}, 120.0), ParameterError);
 }
 
 TEST(MakeMidi, DefaultsPinned) {

@@ -58,11 +58,6 @@ struct CoreMLOptions {
 void export_coreml(const runtime::ModelSpec& spec, const std::filesystem::path& out,
                    const CoreMLOptions& opt = {});
 
-/// ML Program (.mlpackage folder, spec 6, weights in weights/weight.bin). Tensor interface:
-/// the ModelSpec's inputs/outputs (names sanitised to [A-Za-z_][A-Za-z0-9_]*), FLOAT32.
-/// The folder is built beside `out` and renamed into place.
-void export_mlpackage(const runtime::ModelSpec& spec, const std::filesystem::path& out);
-
 struct ValidationReport {
   std::vector<std::string> errors;  // each "<stage path>: <rule>"
   bool ok() const { return errors.empty(); }
@@ -88,8 +83,8 @@ struct FeatureValue {
 using FeatureMap = std::map<std::string, FeatureValue>;
 
 /// Runs an .mlmodel (pipelines, FeatureVectorizer, ArrayFeatureExtractor, GLMRegressor, NN /
-/// classifier / regressor with the layers echoelml writes, quantized weights) or an
-/// .mlpackage ML Program with the ops echoelml writes. Checks input names and types first.
+/// classifier / regressor with the layers echoelml writes, quantized weights). ML Programs are
+/// not evaluated (FormatError). Checks input names, types and shapes first.
 /// Throws ParameterError on bad inputs, FormatError on unsupported content.
 FeatureMap predict_coreml(const std::filesystem::path& path, const FeatureMap& inputs);
 

@@ -42,7 +42,7 @@ struct GenreFeatures {
 /// The guide's TechniqueRecognizer features (mono full-length load, stereo load for width).
 struct TechniqueFeatures {
   double dynamic_range = 0;        // max(y) - min(y), linear
-  std::optional<double> stereo_width;  // 1 - Pearson(L, R); nullopt for mono files
+  std::optional<double> stereo_width;  // 1 - Pearson(L, R); nullopt for mono or a constant channel
   double spectrum_variance = 0;    // var(|stft(y)|)
   std::optional<double> temporal_modulation;  // max(autocorrelate(y)[4410:44100]); nullopt < 0.1 s
   double transient_strength = 0;   // mean(onset_strength(y)), dB-difference units

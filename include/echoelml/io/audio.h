@@ -69,7 +69,8 @@ enum class WavSubtype { Pcm16, Pcm24, Float32 };
 
 /// Writes a WAV file atomically (temporary file + rename). PCM subtypes scale by 2^15 / 2^23
 /// (the inverse of the reader, so k/32768 round-trips exactly) and clip to the integer range.
-/// Throws ParameterError for an empty/inconsistent buffer, sr <= 0 or non-finite samples,
+/// Zero frames give a valid empty file. Throws ParameterError for 0 channels, data.size() !=
+/// channels*frames, a non-integer or non-positive sr, or non-finite samples;
 /// IoError when the file cannot be written.
 void write_wav(const std::filesystem::path& path, const AudioBuffer& audio,
                WavSubtype subtype = WavSubtype::Pcm16);

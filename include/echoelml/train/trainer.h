@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +54,7 @@ struct TrainResult {
 /// Trains `kind` on `data` and writes, atomically, into out_dir (created if missing):
 ///   <Name>.pt            checkpoint: current and best weights, optimizer, epoch, RNG states,
 ///                        normalisation, history (rewritten after every epoch)
+///   <Name>.espec         the best weights as a runtime::ModelSpec (runtime::save_model_spec)
 ///   <Name>.metrics.json  the metrics report plus the per-epoch history
 ///   <Name>.norm.json     input mean/std, output scales, input names and vocabularies
 /// Throws ParameterError (bad data or config, or a resume checkpoint from other data/config),
@@ -65,7 +67,28 @@ TrainResult train_model(ModelKind kind, const Dataset& data, const TrainConfig& 
 /// probabilities, Pattern 64*4 notes (MIDI pitch, velocity, start and duration in beats), Mix 10.
 Matrix predict(const std::filesystem::path& checkpoint, const Matrix& features, int threads = 1);
 
-/// The ModelSpec of a checkpoint's best weights (what train_model returned).
-runtime::ModelSpec load_model_spec(const std::filesystem::path& checkpoint);
+/// One model with its optimizer on a fixed random batch, for timing training steps (bench_train):
+/// no data set, no files. Uses config.batch_size, lr, seed, threads and lstm_units.
+class TrainStepper {
+ public:
+  TrainStepper(ModelKind kind, const TrainConfig& config);
+  ~TrainStepper();
+  TrainStepper(const TrainStepper&) = delete;
+  TrainStepper& operator=(const TrainStepper&) = delete;
+  /// One forward + backward + Adam update; returns the loss.
+  double step();
+  /// Multiply-adds x 2 of one step's matrix products (forward + both backward products,
+  /// i.e. 3x the forward), the usual FLOP convention; element-wise work is not counted.
+  double flops_per_step() const;
+  /// The same for the two LSTM layers only (Pattern; 0 otherwise).
+  double lstm_flops_per_step() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The ModelSpec of a checkpoint's best weights (what train_model returned and wrote).
+runtime::ModelSpec spec_from_checkpoint(const std::filesystem::path& checkpoint);
 
 }  // namespace echoelml::train

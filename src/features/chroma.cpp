@@ -1,0 +1,200 @@
+// chroma_filterbank and chroma_stft (librosa 0.10.1 filters.py chroma, feature/spectral.py).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "echoelml/core/error.h"
+#include "echoelml/features/chroma.h"
+#include "spectral_common.h"
+
+namespace echoelml::features {
+namespace {
+
+// Weights below this fraction of their column's largest weight are skipped when applying the
+// bank. A skipped weight w < eps * max_c W[c,k] changes any chroma value by at most
+// eps * sum_c raw[c] <= n_chroma * eps of the frame maximum, i.e. <= 1.2e-7 after the
+// per-frame max normalisation: below float32 resolution. It drops ~40% of the products.
+constexpr double kSkipRelative = 1e-8;
+
+// The filterbank stored column by column (bin k -> its non-negligible (chroma, weight)
+// pairs), applied in bin order with float32 accumulation as the reference BLAS sgemm does.
+class ChromaBank {
+ public:
+  explicit ChromaBank(const ChromaFilterParams& p) : dense_(chroma_filterbank(p)) {
+    const std::size_t C = dense_.rows, K = dense_.cols;
+    start_.assign(K + 1, 0);
+    for (std::size_t k = 0; k < K; ++k) {
+      float colmax = 0.0f;
+      for (std::size_t c = 0; c < C; ++c) colmax = std::max(colmax, dense_(c, k));
+      for (std::size_t c = 0; c < C; ++c) {
+        const float w = dense_(c, k);
+        if (w > 0.0f && w >= kSkipRelative * colmax) {
+          rows_.push_back(static_cast<std::uint32_t>(c));
+          weights_.push_back(w);
+        }
+      }
+      start_[k + 1] = rows_.size();
+    }
+  }
+
+  // out (n_chroma, frames) = W * power, float32.
+  Matrix apply(const Matrix& power) const {
+    const std::size_t C = dense_.rows, K = dense_.cols, T = power.cols;
+    if (power.rows != K)
+      throw ParameterError("chroma_stft: spectrum has " + std::to_string(power.rows) +
+                           " bins, the filterbank expects " + std::to_string(K));
+    Matrix out(C, T);
+    // Tiles of frames keep the accumulators (C x kTile floats) in L1 while every bin row is
+    // streamed once.
+    constexpr std::size_t kTile = 128;
+    std::vector<float> acc(C * kTile);
+    for (std::size_t t0 = 0; t0 < T; t0 += kTile) {
+      const std::size_t w = std::min(kTile, T - t0);
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (std::size_t k = 0; k < K; ++k) {
+        const float* src = power.data.data() + k * T + t0;
+        for (std::size_t e = start_[k]; e < start_[k + 1]; ++e) {
+          float* dst = acc.data() + rows_[e] * kTile;
+          const float wt = weights_[e];
+          for (std::size_t j = 0; j < w; ++j) dst[j] += wt * src[j];
+        }
+      }
+      for (std::size_t c = 0; c < C; ++c)
+        std::copy(acc.begin() + static_cast<std::ptrdiff_t>(c * kTile),
+                  acc.begin() + static_cast<std::ptrdiff_t>(c * kTile + w),
+                  out.data.begin() + static_cast<std::ptrdiff_t>(c * T + t0));
+    }
+    return out;
+  }
+
+ private:
+  Matrix dense_;
+  std::vector<std::size_t> start_;     // entries of bin k: [start_[k], start_[k+1])
+  std::vector<std::uint32_t> rows_;    // chroma index of each entry
+  std::vector<float> weights_;
+};
+
+// librosa memoises filters.chroma; tunings are quantised to the histogram resolution, so a
+// dataset needs only a handful of banks.
+const ChromaBank& cached_chroma_bank(const ChromaFilterParams& p) {
+  using Key = std::tuple<double, int, int, double, double, double, bool>;
+  static std::mutex mutex;
+  static auto* cache = new std::map<Key, std::unique_ptr<ChromaBank>>();  // process lifetime
+  Key key{p.sr, p.n_fft, p.n_chroma, p.tuning, p.ctroct, p.octwidth.value_or(-1.0), p.base_c};
+  std::lock_guard lock(mutex);
+  auto& slot = (*cache)[key];
+  if (!slot) slot = std::make_unique<ChromaBank>(p);
+  return *slot;
+}
+
+// np.remainder for float64: the result takes the sign of the divisor.
+double py_mod(double a, double b) {
+  double m = std::fmod(a, b);
+  if (m != 0.0 && ((b < 0) != (m < 0))) m += b;
+  return m;
+}
+
+}  // namespace
+
+void validate(const ChromaFilterParams& p) {
+  if (!(p.sr > 0)) throw ParameterError("chroma: sr must be > 0");
+  if (p.n_fft < 2 || p.n_fft % 2 != 0)
+    throw ParameterError("chroma: n_fft must be an even number >= 2, got " +
+                         std::to_string(p.n_fft));
+  if (p.n_chroma < 1)
+    throw ParameterError("chroma: n_chroma must be >= 1, got " + std::to_string(p.n_chroma));
+  if (!std::isfinite(p.tuning)) throw ParameterError("chroma: tuning must be finite");
+  if (p.octwidth && !(*p.octwidth > 0))
+    throw ParameterError("chroma: octwidth must be > 0 (or unset), got " +
+                         std::to_string(*p.octwidth));
+}
+
+Matrix chroma_filterbank(const ChromaFilterParams& p) {
+  validate(p);
+  const int N = p.n_fft, C = p.n_chroma;
+  const double nc = C;
+  // frqbins: chroma-bin position of each of the N FFT bins (all N, cut to N/2+1 at the end),
+  // relative to A0 = A440/16 shifted by the tuning.
+  const double a440 = 440.0 * std::pow(2.0, p.tuning / nc);
+  const double ref = a440 / 16.0;
+  const double step = p.sr / N;  // np.linspace(0, sr, N, endpoint=False)
+  std::vector<double> frq(static_cast<std::size_t>(N)), width(static_cast<std::size_t>(N));
+  for (int i = 1; i < N; ++i) frq[i] = nc * std::log2((i * step) / ref);
+  frq[0] = frq[1] - 1.5 * nc;  // 0 Hz: 1.5 octaves below bin 1
+  for (int i = 0; i + 1 < N; ++i) width[i] = std::max(frq[i + 1] - frq[i], 1.0);
+  width[N - 1] = 1.0;
+  const double half = std::nearbyint(nc / 2.0);  // np.round: half to even
+  std::vector<double> w(static_cast<std::size_t>(C) * N);
+  for (int c = 0; c < C; ++c)
+    for (int i = 0; i < N; ++i) {
+      // Distance to chroma c folded into [-C/2, C/2); the + 10 C keeps the argument positive.
+      const double d = py_mod((frq[i] - c + half) + 10.0 * nc, nc) - half;
+      const double z = 2.0 * d / width[i];
+      w[static_cast<std::size_t>(c) * N + i] = std::exp(-0.5 * (z * z));
+    }
+  // Unit L2 norm per column (util.normalize(norm=2, axis=0); zero columns stay as they are).
+  const double tiny = std::numeric_limits<double>::min();
+  for (int i = 0; i < N; ++i) {
+    double ss = 0.0;
+    for (int c = 0; c < C; ++c) ss += w[static_cast<std::size_t>(c) * N + i] * w[static_cast<std::size_t>(c) * N + i];
+    double len = std::sqrt(ss);
+    if (len < tiny) len = 1.0;
+    double oct = 1.0;
+    if (p.octwidth) {
+      const double o = (frq[i] / nc - p.ctroct) / *p.octwidth;
+      oct = std::exp(-0.5 * (o * o));
+    }
+    for (int c = 0; c < C; ++c) {
+      double& v = w[static_cast<std::size_t>(c) * N + i];
+      v = v / len * oct;
+    }
+  }
+  // np.roll(-3 * (C // 12)) puts C in row 0; keep the N/2 + 1 non-aliased columns.
+  const int shift = p.base_c ? 3 * (C / 12) : 0;
+  const std::size_t K = static_cast<std::size_t>(N / 2 + 1);
+  Matrix out(static_cast<std::size_t>(C), K);
+  for (int r = 0; r < C; ++r) {
+    const int src = ((r + shift) % C + C) % C;
+    for (std::size_t k = 0; k < K; ++k)
+      out(static_cast<std::size_t>(r), k) = static_cast<float>(w[static_cast<std::size_t>(src) * N + k]);
+  }
+  return out;
+}
+
+Matrix chroma_stft(const Matrix& power, const ChromaParams& p) {
+  if (!(p.sr > 0)) throw ParameterError("chroma_stft: sr must be > 0");
+  detail::check_magnitude(power, "chroma_stft");
+  const double tuning = p.tuning ? *p.tuning : estimate_tuning(power, p.sr, p.tuning_estimate);
+  ChromaFilterParams fp;
+  fp.sr = p.sr;
+  fp.n_fft = static_cast<int>(2 * (power.rows - 1));
+  fp.n_chroma = p.n_chroma;
+  fp.tuning = tuning;
+  Matrix chroma = cached_chroma_bank(fp).apply(power);
+  if (p.norm == ChromaNorm::None) return chroma;
+  // util.normalize(norm=inf): divide each frame by its max in float64, store float32; frames
+  // whose max is below tiny(float32) are left unnormalised.
+  const std::size_t C = chroma.rows, T = chroma.cols;
+  std::vector<double> len(T, 0.0);
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t t = 0; t < T; ++t) len[t] = std::max(len[t], static_cast<double>(chroma(c, t)));
+  const double tiny = std::numeric_limits<float>::min();
+  for (auto& l : len) l = l < tiny ? 1.0 : l;
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t t = 0; t < T; ++t)
+      chroma(c, t) = static_cast<float>(static_cast<double>(chroma(c, t)) / len[t]);
+  return chroma;
+}
+
+Matrix chroma_stft(std::span<const float> y, const ChromaParams& p, const dsp::StftParams& stft) {
+  return chroma_stft(dsp::square(dsp::stft_magnitude(y, stft)), p);
+}
+
+}  // namespace echoelml::features

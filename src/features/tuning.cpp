@@ -1,0 +1,125 @@
+// estimate_tuning = piptrack + pitch_tuning (librosa 0.10.1 core/pitch.py).
+// The rounding follows numpy/numba on float32 input: the parabolic shift is evaluated in
+// float64 (numba promotes float32 with the integer literals 2 to float64) and stored as
+// float32; the gradient, the interpolated magnitude and the pitch are float32 values.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "echoelml/core/error.h"
+#include "echoelml/features/chroma.h"
+#include "spectral_common.h"
+
+namespace echoelml::features {
+
+void validate(const TuningParams& p) {
+  if (!(p.resolution > 0.0 && p.resolution < 1.0))
+    throw ParameterError("estimate_tuning: resolution must lie in (0, 1), got " +
+                         std::to_string(p.resolution));
+  if (p.bins_per_octave < 1)
+    throw ParameterError("estimate_tuning: bins_per_octave must be >= 1, got " +
+                         std::to_string(p.bins_per_octave));
+  if (!(p.fmin >= 0.0) || !(p.fmax > p.fmin))
+    throw ParameterError("estimate_tuning: need 0 <= fmin < fmax, got fmin " +
+                         std::to_string(p.fmin) + ", fmax " + std::to_string(p.fmax));
+  if (!(p.threshold >= 0.0))
+    throw ParameterError("estimate_tuning: threshold must be >= 0, got " +
+                         std::to_string(p.threshold));
+}
+
+double pitch_tuning(std::span<const float> frequencies, const TuningParams& p) {
+  validate(p);
+  // Histogram edges = np.linspace(-0.5, 0.5, n + 1): i * (1 / n) - 0.5, last edge exactly 0.5.
+  const auto n = static_cast<std::size_t>(std::ceil(1.0 / p.resolution));
+  std::vector<double> edges(n + 1);
+  const double step = 1.0 / static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i) edges[i] = static_cast<double>(i) * step + -0.5;
+  edges[n] = 0.5;
+  std::vector<std::size_t> counts(n, 0);
+  const float bpo = static_cast<float>(p.bins_per_octave);
+  bool any = false;
+  for (float f : frequencies) {
+    if (!(f > 0.0f)) continue;  // DC (and invalid) entries are trimmed
+    any = true;
+    // hz_to_octs on float32: f / 27.5 and log2 stay float32; np.mod(x, 1.0) keeps the sign
+    // of the divisor.
+    float r = std::fmod(bpo * std::log2(f / 27.5f), 1.0f);
+    if (r < 0.0f) r += 1.0f;
+    if (r >= 0.5f) r -= 1.0f;
+    const double rd = r;
+    // np.histogram with explicit edges: edges[i] <= r < edges[i+1], last bin closed.
+    if (rd < edges[0] || rd > edges[n]) continue;
+    auto it = std::upper_bound(edges.begin(), edges.end(), rd);
+    std::size_t bin = static_cast<std::size_t>(it - edges.begin()) - 1;
+    counts[std::min(bin, n - 1)]++;
+  }
+  if (!any) return 0.0;  // librosa warns "empty frequency set" and returns 0
+  const auto best = std::max_element(counts.begin(), counts.end()) - counts.begin();
+  return edges[static_cast<std::size_t>(best)];
+}
+
+double estimate_tuning(const Matrix& S, double sr, const TuningParams& p) {
+  validate(p);
+  if (!(sr > 0)) throw ParameterError("estimate_tuning: sr must be > 0");
+  detail::check_magnitude(S, "estimate_tuning");
+  const std::size_t K = S.rows, T = S.cols;
+  const int n_fft = static_cast<int>(2 * (K - 1));
+  const auto freq = dsp::fft_frequencies(sr, n_fft);
+  const double fmax = std::min(p.fmax, sr / 2.0);
+  // ref = threshold * max over all bins, in float32.
+  std::vector<float> ref(T, 0.0f);
+  for (std::size_t k = 0; k < K; ++k) {
+    const float* row = S.data.data() + k * T;
+    for (std::size_t t = 0; t < T; ++t) ref[t] = std::max(ref[t], row[t]);
+  }
+  const float thr = static_cast<float>(p.threshold);
+  for (auto& r : ref) r = thr * r;
+  // Peaks: bins inside [fmin, fmax) where the thresholded spectrum x = S * (S > ref) has
+  // x[k] > x[k-1] and x[k] >= x[k+1]. Bin 0 is never a peak and Nyquist is never < fmax.
+  std::vector<float> pitches, mags;
+  const double hz_per_bin_num = sr;
+  for (std::size_t k = 1; k + 1 < K; ++k) {
+    if (!(freq[k] >= p.fmin && freq[k] < fmax)) continue;
+    const float* lo = S.data.data() + (k - 1) * T;
+    const float* mid = lo + T;
+    const float* hi = mid + T;
+    for (std::size_t t = 0; t < T; ++t) {
+      const float r = ref[t];
+      const float xl = lo[t] > r ? lo[t] : 0.0f;
+      const float xm = mid[t] > r ? mid[t] : 0.0f;
+      const float xh = hi[t] > r ? hi[t] : 0.0f;
+      if (!(xm > xl && xm >= xh)) continue;
+      // Parabolic interpolation on the unthresholded spectrum.
+      const double a = static_cast<double>(hi[t] + lo[t]) - 2.0 * static_cast<double>(mid[t]);
+      const double b = static_cast<double>(hi[t] - lo[t]) / 2.0;
+      const float shift = std::fabs(b) >= std::fabs(a) ? 0.0f : static_cast<float>(-b / a);
+      const float grad = (hi[t] - lo[t]) / 2.0f;  // np.gradient, central difference
+      const float dskew = (0.5f * grad) * shift;
+      pitches.push_back(static_cast<float>((static_cast<double>(k) + shift) * hz_per_bin_num /
+                                           static_cast<double>(n_fft)));
+      mags.push_back(mid[t] + dskew);
+    }
+  }
+  // Keep the peaks whose magnitude is >= the median magnitude (float32 np.median).
+  std::vector<float> valid;
+  for (std::size_t i = 0; i < pitches.size(); ++i)
+    if (pitches[i] > 0.0f) valid.push_back(mags[i]);
+  float median = 0.0f;
+  if (!valid.empty()) {
+    const std::size_t m = valid.size() / 2;
+    std::nth_element(valid.begin(), valid.begin() + static_cast<std::ptrdiff_t>(m), valid.end());
+    median = valid[m];
+    if (valid.size() % 2 == 0) {
+      const float below = *std::max_element(valid.begin(), valid.begin() + static_cast<std::ptrdiff_t>(m));
+      median = (below + median) / 2.0f;
+    }
+  }
+  std::vector<float> selected;
+  for (std::size_t i = 0; i < pitches.size(); ++i)
+    if (pitches[i] > 0.0f && mags[i] >= median) selected.push_back(pitches[i]);
+  return pitch_tuning(selected, p);
+}
+
+}  // namespace echoelml::features

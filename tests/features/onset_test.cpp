@@ -1,0 +1,77 @@
+// onset_strength on hand-built mel spectrograms with answers derived by hand.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "echoelml/core/error.h"
+#include "echoelml/features/onset.h"
+
+using namespace echoelml;
+using namespace echoelml::features;
+
+namespace {
+// 4 bands x 6 frames of powers 10^(dB/10), no top_db clamp for exact dB values.
+Matrix from_db(const std::vector<std::vector<float>>& db) {
+  Matrix m(db.size(), db[0].size());
+  for (std::size_t b = 0; b < m.rows; ++b)
+    for (std::size_t t = 0; t < m.cols; ++t) m(b, t) = std::pow(10.0f, db[b][t] / 10.0f);
+  return m;
+}
+}  // namespace
+
+TEST(OnsetStrength, PositiveDifferencesAveragedAndShiftedByThreeFrames) {
+  const Matrix M = from_db({{0, 10, 10, 5, 20, 20},
+                            {0, 0, 30, 30, 10, 10},
+                            {0, 20, 0, 0, 0, 40},
+                            {0, 2, 4, 6, 8, 10}});
+  OnsetStrengthParams p;
+  p.db.top_db = std::nullopt;
+  const auto env = onset_strength_from_mel(M, p);
+  ASSERT_EQ(env.size(), 6u);
+  // Differences per transition t->t+1 (negatives clipped), mean over 4 bands:
+  // 0->1: (10+0+20+2)/4 = 8; 1->2: (0+30+0+2)/4 = 8; 2->3: (0+0+0+2)/4 = 0.5; then cut.
+  const std::vector<float> expect{0, 0, 0, 8.0f, 8.0f, 0.5f};
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_NEAR(env[i], expect[i], 1e-4) << i;
+  p.aggregate = OnsetAggregate::Median;
+  const auto med = onset_strength_from_mel(M, p);
+  // medians of {10,0,20,2} = 6, {0,30,0,2} = 1, {0,0,0,2} = 0
+  const std::vector<float> expect_med{0, 0, 0, 6.0f, 1.0f, 0.0f};
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_NEAR(med[i], expect_med[i], 1e-4) << i;
+  const auto both = onset_strength_both(M, p);
+  EXPECT_EQ(both.mean, env);
+  EXPECT_EQ(both.median, med);
+}
+
+TEST(OnsetStrength, TopDbFloorSilencesQuietBands) {
+  // Band 1 moves between -100 and -90 dB, far below max - 80 = -60: clamped flat, so only band
+  // 0 contributes.
+  const Matrix M = from_db({{0, 20, 20, 20}, {-100, -90, -100, -90}});
+  const auto env = onset_strength_from_mel(M);
+  ASSERT_EQ(env.size(), 4u);
+  EXPECT_NEAR(env[3], 10.0f, 1e-4);
+}
+
+TEST(OnsetStrength, SilenceGivesZeros) {
+  std::vector<float> y(44100, 0.0f);
+  OnsetStrengthParams p;
+  p.mel.mel.sr = 44100.0;
+  const auto env = onset_strength(y, p);
+  EXPECT_EQ(env.size(), 1 + y.size() / 512);
+  for (float v : env) EXPECT_EQ(v, 0.0f);
+}
+
+TEST(OnsetStrength, InvalidParamsThrow) {
+  OnsetStrengthParams p;
+  p.mel.stft.hop_length = 0;
+  EXPECT_THROW(onset_strength_from_mel(Matrix(4, 4, 1.0f), p), ParameterError);
+  EXPECT_THROW(onset_strength_from_mel(Matrix(0, 4), {}), ParameterError);
+}
+
+TEST(OnsetStrengthParams, DefaultsMatchLibrosa) {
+  OnsetStrengthParams p;
+  EXPECT_EQ(p.aggregate, OnsetAggregate::Mean);
+  EXPECT_EQ(p.mel.stft.n_fft, 2048);
+  EXPECT_EQ(p.mel.stft.hop_length, 512);
+  EXPECT_EQ(p.mel.mel.n_mels, 128);
+  EXPECT_EQ(p.db.top_db, 80.0);
+}
