@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The main job on the built-in example: feature extraction over the bundled example audio.
+# The main job on the built-in example: the features of the bundled clips, then a small
+# synthetic labelled data folder, its check report, and its feature store (resumable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bin=./build/src/cli/echoelml
 out=example-output
 mkdir -p "$out"
-./build/src/cli/echoelml features examples/audio/*.wav --set all --format json > "$out/features.json"
-./build/src/cli/echoelml features examples/audio/*.wav --set genre --format csv > "$out/genre.csv"
-echo "features of $(ls examples/audio/*.wav | wc -l) example files written to $out/features.json and $out/genre.csv"
+"$bin" features examples/audio/*.wav --set all --format json > "$out/features.json"
+"$bin" features examples/audio/*.wav --set genre --format csv > "$out/genre.csv"
+"$bin" synth --out "$out/data" --per-genre 1 --short --seed 1
+"$bin" dataset check "$out/data" > "$out/dataset-check.txt" || true
+"$bin" extract "$out/data" --out "$out/features.db" --csv "$out/features.csv"
+echo "example done: $out/features.json, $out/genre.csv, $out/data (synthetic), $out/dataset-check.txt, $out/features.db, $out/features.csv"

@@ -12,6 +12,7 @@ void register_all(CLI::App& app) {
   add_features(app);
   add_dataset(app);
   add_extract(app);
+  add_synth(app);
 }
 
 }  // namespace echoelml::cli

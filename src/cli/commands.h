@@ -13,5 +13,6 @@ void set_exit_code(int code);
 void add_features(CLI::App& app);
 void add_dataset(CLI::App& app);  // dataset_command.cpp (data stage)
 void add_extract(CLI::App& app);  // dataset_command.cpp (data stage)
+void add_synth(CLI::App& app);    // synth_command.cpp
 
 }  // namespace echoelml::cli
