@@ -55,7 +55,7 @@ void compare(const runtime::ModelSpec& spec, const std::map<std::string, runtime
 class OnnxRuntime : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_onnxruntime()) GTEST_SKIP() << "onnxruntime-node not installed: run `npm ci --ignore-scripts` at the repo root";
+    if (!have_onnxruntime()) FAIL() << "onnxruntime-node not installed: run `npm ci --ignore-scripts` at the repo root (scripts/test.sh does)";
   }
 };
 
