@@ -146,7 +146,7 @@ json genre_metrics(std::span<const int> truth, const Matrix& probs, std::span<co
     // Majority baseline: predicts class `majority` for every row.
     base_f1s.push_back(c == majority ? f1(support, double(n) - support, 0) : f1(0, 0, support));
     per_class.push_back({{"label", std::string(raw_value(static_cast<MusicGenre>(c)))},
-                         {"support", support},
+                         {"support", static_cast<long>(support)},
                          {"precision", number_or_null(precision)},
                          {"recall", number_or_null(recall)},
                          {"f1", number_or_null(f1s.back())}});
@@ -192,7 +192,7 @@ json technique_metrics(const Matrix& truth, const Matrix& probs, std::span<const
     rand_f1s.push_back(f1(etp, efp, efn));
     per_label.push_back({{"label", std::string(raw_value(static_cast<ProductionTechnique>(c)))},
                          {"train_prevalence", p},
-                         {"support", pos},
+                         {"support", static_cast<long>(pos)},
                          {"precision", number_or_null(tp + fp > 0 ? tp / (tp + fp) : std::nan(""))},
                          {"recall", number_or_null(pos > 0 ? tp / pos : std::nan(""))},
                          {"f1", number_or_null(f1s.back())},
@@ -270,7 +270,10 @@ json mix_metrics(const Matrix& truth, const Matrix& pred, std::span<const float>
 std::string format_report(const json& r) {
   std::string out = fmt::format("{} (validation rows: {})\n", r.value("model", "?"), r.value("n", 0));
   out += fmt::format("  {:<28} {:>10} {:>10}  {}\n", "metric", "model", "baseline", "baseline is");
-  auto num = [](const json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : std::string("-"); };
+  auto num = [](const json& v) {
+    if (v.is_number_integer()) return fmt::format("{}", v.get<long>());
+    return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : std::string("-");
+  };
   for (const json& s : r.at("summary"))
     out += fmt::format("  {:<28} {:>10} {:>10}  {}\n", s.at("metric").get<std::string>(), num(s.at("model")),
                        num(s.at("baseline")), s.at("baseline_name").get<std::string>());
