@@ -9,14 +9,6 @@
 using namespace echoelml;
 using namespace echoelml::test;
 
-namespace {
-std::vector<std::string> signals_with(const std::string& array) {
-  std::vector<std::string> out;
-  for (const auto& s : golden_signals())
-    if (has_golden_array(s, array)) out.push_back(s);
-  return out;
-}
-}  // namespace
 
 class GoldenAutocorr : public ::testing::TestWithParam<std::string> {};
 class GoldenTemporalModulation : public ::testing::TestWithParam<std::string> {};
@@ -43,7 +35,7 @@ TEST_P(GoldenTemporalModulation, MatchesLibrosaOrIsNull) {
   EXPECT_NEAR(*m, js.get<double>(), 3e-6 * std::max(r0[0], 1e-12));
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, GoldenAutocorr, ::testing::ValuesIn(signals_with("autocorr_0_to_sr")),
+INSTANTIATE_TEST_SUITE_P(Signals, GoldenAutocorr, ::testing::ValuesIn(golden_signals_with("autocorr_0_to_sr")),
                          [](const auto& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(AllSignals, GoldenTemporalModulation, ::testing::ValuesIn(golden_signals()),
                          [](const auto& info) { return info.param; });

@@ -12,12 +12,6 @@ using namespace echoelml;
 using namespace echoelml::test;
 
 namespace {
-std::vector<std::string> signals_with(const std::string& array) {
-  std::vector<std::string> out;
-  for (const auto& s : golden_signals())
-    if (has_golden_array(s, array)) out.push_back(s);
-  return out;
-}
 features::BeatTrackParams at44k() {
   features::BeatTrackParams p;
   p.tempo.sr = 44100.0;
@@ -68,7 +62,7 @@ TEST_P(GoldenBeats, FromAudioTempoAndBeatsMatchLibrosa) {
   for (std::size_t i = 0; i < r.beats.size(); ++i) EXPECT_EQ(static_cast<double>(r.beats[i]), g.values[i]);
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, GoldenBeats, ::testing::ValuesIn(signals_with("beat_frames")),
+INSTANTIATE_TEST_SUITE_P(Signals, GoldenBeats, ::testing::ValuesIn(golden_signals_with("beat_frames")),
                          [](const auto& info) { return info.param; });
-INSTANTIATE_TEST_SUITE_P(Signals, GoldenBeatDp, ::testing::ValuesIn(signals_with("beat_cumscore")),
+INSTANTIATE_TEST_SUITE_P(Signals, GoldenBeatDp, ::testing::ValuesIn(golden_signals_with("beat_cumscore")),
                          [](const auto& info) { return info.param; });

@@ -21,13 +21,6 @@ using namespace echoelml::test;
 
 namespace {
 constexpr double kSr = 44100.0;
-
-std::vector<std::string> signals_with(const std::string& array) {
-  std::vector<std::string> out;
-  for (const auto& s : golden_signals())
-    if (has_golden_array(s, array)) out.push_back(s);
-  return out;
-}
 }  // namespace
 
 class GoldenChroma : public ::testing::TestWithParam<std::string> {};
@@ -56,7 +49,7 @@ TEST_P(GoldenChroma, TuningAndChromaMatchLibrosa) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(SignalsWithChroma, GoldenChroma, ::testing::ValuesIn(signals_with("chroma")),
+INSTANTIATE_TEST_SUITE_P(SignalsWithChroma, GoldenChroma, ::testing::ValuesIn(golden_signals_with("chroma")),
                          [](const auto& info) { return info.param; });
 
 TEST(ChromaFilterbank, MatchesLibrosaBankAtTuningZero) {

@@ -12,12 +12,6 @@ using namespace echoelml;
 using namespace echoelml::test;
 
 namespace {
-std::vector<std::string> signals_with(const std::string& array) {
-  std::vector<std::string> out;
-  for (const auto& s : golden_signals())
-    if (has_golden_array(s, array)) out.push_back(s);
-  return out;
-}
 std::vector<std::string> signals_with_technique() {
   std::vector<std::string> out;
   for (const auto& s : golden_signals())
@@ -43,7 +37,7 @@ TEST_P(GoldenHarmonicRatio, MatchesLibrosa) {
   EXPECT_NEAR(ratio, expected, 3e-6 * std::max(expected, 1e-3));
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, GoldenHpss, ::testing::ValuesIn(signals_with("hpss_harmonic")),
+INSTANTIATE_TEST_SUITE_P(Signals, GoldenHpss, ::testing::ValuesIn(golden_signals_with("hpss_harmonic")),
                          [](const auto& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Signals, GoldenHarmonicRatio, ::testing::ValuesIn(signals_with_technique()),
                          [](const auto& info) { return info.param; });

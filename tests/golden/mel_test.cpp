@@ -13,14 +13,6 @@
 using namespace echoelml;
 using namespace echoelml::test;
 
-namespace {
-std::vector<std::string> signals_with(const std::string& array) {
-  std::vector<std::string> out;
-  for (const auto& s : golden_signals())
-    if (has_golden_array(s, array)) out.push_back(s);
-  return out;
-}
-}  // namespace
 
 class GoldenStft : public ::testing::TestWithParam<std::string> {};
 class GoldenMel : public ::testing::TestWithParam<std::string> {};
@@ -47,7 +39,7 @@ TEST_P(GoldenMel, MelPowerDbAndMfccMatchLibrosa) {
   EXPECT_LE(max_abs_error(to_double(C), load_golden_array(sig, "mfcc").values), 1e-3);
 }
 
-INSTANTIATE_TEST_SUITE_P(SignalsWithStft, GoldenStft, ::testing::ValuesIn(signals_with("stft_mag")),
+INSTANTIATE_TEST_SUITE_P(SignalsWithStft, GoldenStft, ::testing::ValuesIn(golden_signals_with("stft_mag")),
                          [](const auto& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(AllSignals, GoldenMel, ::testing::ValuesIn(golden_signals()),
                          [](const auto& info) { return info.param; });

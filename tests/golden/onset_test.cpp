@@ -11,12 +11,6 @@ using namespace echoelml;
 using namespace echoelml::test;
 
 namespace {
-std::vector<std::string> signals_with(const std::string& array) {
-  std::vector<std::string> out;
-  for (const auto& s : golden_signals())
-    if (has_golden_array(s, array)) out.push_back(s);
-  return out;
-}
 features::OnsetStrengthParams at44k(features::OnsetAggregate agg) {
   features::OnsetStrengthParams p;
   p.mel.mel.sr = 44100.0;
@@ -66,7 +60,7 @@ TEST_P(GoldenOnsetFromMel, BothEnvelopesFromLibrosasMelPowerMatch) {
 namespace {
 std::vector<std::string> signals_up_to_30s() {
   std::vector<std::string> out;
-  for (const auto& s : signals_with("mel_power"))
+  for (const auto& s : golden_signals_with("mel_power"))
     if (golden_features(s)["genre_input_samples"] == golden_features(s)["technique_input_samples"])
       out.push_back(s);
   return out;
@@ -76,8 +70,8 @@ std::vector<std::string> signals_up_to_30s() {
 INSTANTIATE_TEST_SUITE_P(Signals, GoldenOnsetFromMel, ::testing::ValuesIn(signals_up_to_30s()),
                          [](const auto& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Signals, GoldenOnsetMedian,
-                         ::testing::ValuesIn(signals_with("onset_env_median")),
+                         ::testing::ValuesIn(golden_signals_with("onset_env_median")),
                          [](const auto& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Signals, GoldenOnsetMean,
-                         ::testing::ValuesIn(signals_with("onset_env_mean")),
+                         ::testing::ValuesIn(golden_signals_with("onset_env_mean")),
                          [](const auto& info) { return info.param; });

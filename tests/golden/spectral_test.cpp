@@ -28,12 +28,6 @@ namespace {
 
 constexpr double kSr = 44100.0;
 
-std::vector<std::string> signals_with(const std::string& array) {
-  std::vector<std::string> out;
-  for (const auto& s : golden_signals())
-    if (has_golden_array(s, array)) out.push_back(s);
-  return out;
-}
 
 // Signals whose contrast valleys sit at the numerical noise floor (see the header comment).
 bool tonal(const std::string& s) {
@@ -149,5 +143,5 @@ TEST_P(GoldenSpectral, ContrastMatchesLibrosa) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SignalsWithSpectral, GoldenSpectral,
-                         ::testing::ValuesIn(signals_with("spectral_contrast")),
+                         ::testing::ValuesIn(golden_signals_with("spectral_contrast")),
                          [](const auto& info) { return info.param; });

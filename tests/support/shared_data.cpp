@@ -47,6 +47,13 @@ std::vector<std::string> golden_signals() {
   return names;
 }
 
+std::vector<std::string> golden_signals_with(const std::string& array) {
+  std::vector<std::string> out;
+  for (const auto& s : golden_signals())
+    if (has_golden_array(s, array)) out.push_back(s);
+  return out;
+}
+
 bool has_golden_array(const std::string& signal, const std::string& name) {
   auto f = golden_features(signal);
   return f.contains("arrays") && f["arrays"].contains(name);

@@ -36,6 +36,8 @@ nlohmann::json golden_features(const std::string& signal);
 std::filesystem::path golden_wav(const std::string& signal);
 /// Names of all golden signals, in index.json order.
 std::vector<std::string> golden_signals();
+/// The golden signals whose features.json holds arrays.<array>, in index.json order.
+std::vector<std::string> golden_signals_with(const std::string& array);
 
 /// max |a - b| / max |b| (0 when both are zero). Sizes must match.
 double max_rel_error(const std::vector<double>& actual, const std::vector<double>& expected);
