@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
 # Installs every system dependency of echoelml from Debian's archive (bookworm).
-# Usage: scripts/install-deps.sh [--bench] [--fuzz] [--browser]
-#   --bench    also python3-torch (the PyTorch side of bench/train comparisons) and hyperfine
+# Usage: scripts/install-deps.sh [--bench] [--fuzz]
+#   --bench    also hyperfine
 #   --fuzz     also clang's libFuzzer runtime
-#   --browser  also chromium + chromium-driver (report screenshots)
 set -euo pipefail
 
 extra=()
 for arg in "$@"; do
   case "$arg" in
-    --bench) extra+=(python3-torch python3-numpy hyperfine) ;;
+    --bench) extra+=(hyperfine) ;;
     --fuzz) extra+=(clang libclang-rt-14-dev) ;;
-    --browser) extra+=(chromium chromium-driver) ;;
+    --browser) ;;  # chromium is always installed now (kept for old command lines)
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -35,6 +34,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # multi-machine work
   libopenmpi-dev openmpi-bin
+  # the report test renders the HTML page in headless Chromium; the export tests run every
+  # exported network in PyTorch (Debian's, on the same libtorch) as an independent reference
+  chromium chromium-driver python3-torch python3-numpy
 )
 # ONNX checks in tests use onnxruntime-node from npm. The machine image may already ship
 # Node.js with its own npm (which conflicts with Debian's npm package): install only if absent.

@@ -13,6 +13,12 @@ void register_all(CLI::App& app) {
   add_dataset(app);
   add_extract(app);
   add_synth(app);
+  add_train(app);
+  add_export(app);
+  add_inspect(app);
+  add_report(app);
+  add_analyze(app);
+  add_generate(app);
 }
 
 }  // namespace echoelml::cli

@@ -14,5 +14,11 @@ void add_features(CLI::App& app);
 void add_dataset(CLI::App& app);  // dataset_command.cpp (data stage)
 void add_extract(CLI::App& app);  // dataset_command.cpp (data stage)
 void add_synth(CLI::App& app);    // synth_command.cpp
+void add_train(CLI::App& app);    // train_command.cpp
+void add_export(CLI::App& app);   // export_command.cpp
+void add_inspect(CLI::App& app);  // export_command.cpp
+void add_report(CLI::App& app);   // report_command.cpp
+void add_analyze(CLI::App& app);  // analyze_command.cpp
+void add_generate(CLI::App& app); // generate_command.cpp
 
 }  // namespace echoelml::cli

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "echoelml/core/error.h"
+#include "echoelml/dsp/lane_median.h"
 
 namespace echoelml::dsp {
 
@@ -84,9 +85,42 @@ Matrix transpose(const Matrix& x) {
 
 Matrix median_filter(const Matrix& x, int size, FilterAxis axis) {
   check_size(size);
-  if (axis == FilterAxis::Cols) return transpose(median_filter(transpose(x), size, FilterAxis::Rows));
   Matrix out(x.rows, x.cols);
-  for (std::size_t r = 0; r < x.rows; ++r) running_median(x.row(r), size, out.row(r));
+  if (x.rows == 0 || x.cols == 0) return out;
+  if (size > 63) {  // beyond median8's stack window: the scalar sorted window
+    if (axis == FilterAxis::Cols) return transpose(median_filter(transpose(x), size, FilterAxis::Rows));
+    for (std::size_t r = 0; r < x.rows; ++r) running_median(x.row(r), size, out.row(r));
+    return out;
+  }
+  // Eight sequences at a time, interleaved with their reflected edges, through median8.
+  // Along rows the lanes are 8 rows; along columns they are 8 adjacent columns, so neither
+  // direction needs a transpose.
+  const auto h = static_cast<std::ptrdiff_t>(size / 2);
+  const bool rows = axis == FilterAxis::Rows;
+  const std::size_t n = rows ? x.cols : x.rows;      // steps per sequence
+  const std::size_t count = rows ? x.rows : x.cols;  // sequences
+  const auto ni = static_cast<std::ptrdiff_t>(n);
+  std::vector<float> ext((n + 2 * static_cast<std::size_t>(h)) * kMedianLanes);
+  std::vector<float> res(n * kMedianLanes);
+  for (std::size_t q0 = 0; q0 < count; q0 += kMedianLanes) {
+    // Lanes past the last sequence repeat it; their results are discarded.
+    std::size_t seq[kMedianLanes];
+    for (std::size_t j = 0; j < kMedianLanes; ++j) seq[j] = std::min(q0 + j, count - 1);
+    for (std::ptrdiff_t s = -h; s < ni + h; ++s) {
+      const auto i = static_cast<std::size_t>(s >= 0 && s < ni ? s : reflect_index(s, ni));
+      float* dst = ext.data() + static_cast<std::size_t>(s + h) * kMedianLanes;
+      for (std::size_t j = 0; j < kMedianLanes; ++j)
+        dst[j] = rows ? x.data[seq[j] * x.cols + i] : x.data[i * x.cols + seq[j]];
+    }
+    median8(ext.data(), n, size, res.data());
+    const std::size_t lanes = std::min(kMedianLanes, count - q0);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < lanes; ++j) {
+        const float v = res[i * kMedianLanes + j];
+        if (rows) out.data[(q0 + j) * x.cols + i] = v;
+        else out.data[i * x.cols + q0 + j] = v;
+      }
+  }
   return out;
 }
 

@@ -47,8 +47,10 @@ constexpr std::size_t kBlock = 32;  // frames per block: spectra are transposed 
 // frame t covers padded samples [t*hop, t*hop + n_fft); the product y*window and the FFT run
 // in double, as numpy does.
 template <typename Sink>
-void for_each_block(std::span<const float> y, const StftParams& p, Sink&& sink) {
+void for_each_block(std::span<const float> y, const StftParams& p, Sink&& sink,
+                    std::size_t block_frames = kBlock) {
   validate(p);
+  if (block_frames == 0) throw ParameterError("stft: block size must be >= 1");
   const std::size_t n = y.size();
   const std::size_t T = n_frames(n, p);
   const int nfft = p.n_fft;
@@ -57,9 +59,9 @@ void for_each_block(std::span<const float> y, const StftParams& p, Sink&& sink) 
   const auto window = hann_periodic(nfft);
   RealFft fft(nfft);
   RealBuffer frame(fft_alloc_real(static_cast<std::size_t>(nfft)));
-  ComplexBuffer block(fft_alloc_complex(bins * kBlock));
-  for (std::size_t t0 = 0; t0 < T; t0 += kBlock) {
-    const std::size_t count = std::min(kBlock, T - t0);
+  ComplexBuffer block(fft_alloc_complex(bins * block_frames));
+  for (std::size_t t0 = 0; t0 < T; t0 += block_frames) {
+    const std::size_t count = std::min(block_frames, T - t0);
     for (std::size_t j = 0; j < count; ++j) {
       const std::ptrdiff_t start = static_cast<std::ptrdiff_t>(t0 + j) * p.hop_length - pad;
       if (start >= 0 && start + nfft <= static_cast<std::ptrdiff_t>(n)) {
@@ -81,6 +83,13 @@ void for_each_block(std::span<const float> y, const StftParams& p, Sink&& sink) 
 }
 
 }  // namespace
+
+void stft_blocks(std::span<const float> y, const StftParams& p, std::size_t block,
+                 const StftBlockSink& sink) {
+  for_each_block(
+      y, p, [&](std::size_t t0, std::size_t count, const std::complex<double>* b) { sink(t0, count, b); },
+      block);
+}
 
 ComplexMatrix stft(std::span<const float> y, const StftParams& p) {
   const std::size_t bins = static_cast<std::size_t>(p.n_fft / 2 + 1);

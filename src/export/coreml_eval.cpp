@@ -9,6 +9,7 @@
 #include "coreml_internal.h"
 #include "echoelml/core/error.h"
 #include "echoelml/export/coreml.h"
+#include "mlprogram_internal.h"
 
 namespace echoelml::exporter {
 namespace detail {
@@ -358,7 +359,7 @@ FeatureMap run(const cml::Model& m, const FeatureMap& in, const std::string& w) 
 
 FeatureMap predict_coreml(const std::filesystem::path& path, const FeatureMap& inputs) {
   auto m = detail::read_model(path);
-  if (m.has_mlprogram()) throw FormatError(path, "ML Program evaluation is not implemented by echoelml");
+  if (m.has_mlprogram()) return detail::run_mlprogram(m, path, inputs);  // mlprogram_eval.cpp
   return detail::run(m, inputs, path.filename().string());
 }
 

@@ -18,7 +18,8 @@ using runtime::Shape;
 struct NnOptions {
   bool exact_mapping = false;  // EXACT_ARRAY_MAPPING (spec 4) instead of legacy rank-5
   bool quantize_8bit = false;
-  int updatable_dense_layers = 0;
+  int updatable_dense_layers = 0;  // the last N dense layers on the path to update_target
+  std::string update_target;       // blob the update loss reads
 };
 
 /// Appends one Core ML layer per ModelSpec op (plus helper layers). Blob names are the spec's.

@@ -1,6 +1,7 @@
 // ModelSpec layers -> Core ML NeuralNetworkLayer messages, with optional 8-bit weights.
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "coreml_internal.h"
 #include "echoelml/core/error.h"
@@ -60,8 +61,21 @@ int append_layers(const runtime::ModelSpec& spec, const NnOptions& opt,
   for (const auto& io : spec.outputs)
     if (shapes.at(io.name).size() == 2) seq_name[io.name] = io.name + "__rank5";
   auto blob = [&](const std::string& n) { return seq_name.count(n) ? seq_name.at(n) : n; };
+  // Updatable layers must feed the loss: only dense layers upstream of update_target count
+  // (GenreClassifier's confidence head is the last dense layer but not on the genre path).
+  std::set<std::string> upstream;
+  if (opt.updatable_dense_layers > 0) {
+    std::set<std::string> needed{opt.update_target};
+    for (auto it = spec.layers.rbegin(); it != spec.layers.rend(); ++it)
+      if (needed.count(it->output)) {
+        upstream.insert(it->name);
+        needed.insert(it->inputs.begin(), it->inputs.end());
+      }
+    if (upstream.empty())
+      throw ParameterError("model '" + spec.name + "': no layer produces the update target '" + opt.update_target + "'");
+  }
   int dense_total = 0, dense_seen = 0;
-  for (const Layer& l : spec.layers) dense_total += l.kind == LayerKind::Dense;
+  for (const Layer& l : spec.layers) dense_total += l.kind == LayerKind::Dense && upstream.count(l.name);
 
   for (const Layer& l : spec.layers) {
     std::vector<std::string> in;
@@ -73,7 +87,7 @@ int append_layers(const runtime::ModelSpec& spec, const NnOptions& opt,
                            "': rank-2 blobs need the exact array mapping (spec 4)");
     switch (l.kind) {
       case LayerKind::Dense: {
-        ++dense_seen;
+        dense_seen += upstream.count(l.name) ? 1 : 0;
         const auto& W = l.params[0];
         bool has_act = l.activation != Activation::Linear;
         auto* layer = w.add(l.name, in, {has_act ? out + "__linear" : out});
@@ -85,7 +99,7 @@ int append_layers(const runtime::ModelSpec& spec, const NnOptions& opt,
           ip->set_hasbias(true);
           w.weights(l.params[1].values, 1, ip->mutable_bias());
         }
-        if (dense_total - dense_seen < opt.updatable_dense_layers) {
+        if (upstream.count(l.name) && dense_total - dense_seen < opt.updatable_dense_layers) {
           layer->set_isupdatable(true);
           ip->mutable_weights()->set_isupdatable(true);
           if (ip->hasbias()) ip->mutable_bias()->set_isupdatable(true);

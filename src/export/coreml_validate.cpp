@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "mlprogram_internal.h"
 #include "coreml_internal.h"
 #include "echoelml/core/error.h"
 #include "echoelml/export/coreml.h"
@@ -138,6 +139,9 @@ void validate_nn(const Ctx& c, const std::string& w, const cml::Model& m, const 
       validate_weights(c, lw + " scale", l.scale().scale(), n);
     }
     if (l.isupdatable() && !l.has_innerproduct()) c.err(lw, "only innerProduct layers are updatable here");
+    if (l.isupdatable() && l.has_innerproduct() &&
+        (l.innerproduct().weights().has_quantization() || l.innerproduct().bias().has_quantization()))
+      c.err(lw, "updatable layers cannot have quantized weights");
   }
   int need = required_nn_version(net.layers(), exact);
   if (m.specificationversion() < need)
@@ -189,6 +193,21 @@ void validate_nn(const Ctx& c, const std::string& w, const cml::Model& m, const 
                                                                    : loss.meansquarederrorlosslayer().target();
       if (!blobs.count(in)) c.err(w, "loss input '" + in + "' is not a produced blob");
       if (!find(d.traininginput(), tg)) c.err(w, "loss target '" + tg + "' is not a training input");
+      if (loss.has_categoricalcrossentropylosslayer() &&
+          std::none_of(net.layers().begin(), net.layers().end(), [&](const auto& l) {
+            return l.has_softmax() && l.output_size() == 1 && l.output(0) == in;
+          }))
+        c.err(w, "categorical cross-entropy loss input '" + in + "' must be the output of a softmax layer");
+      // (strict) every updatable layer must lie upstream of the loss, or the update cannot reach it.
+      std::set<std::string> needed{in}, upstream;
+      for (auto it = net.layers().rbegin(); it != net.layers().rend(); ++it)
+        if (std::any_of(it->output().begin(), it->output().end(), [&](const std::string& o) { return needed.count(o) > 0; })) {
+          upstream.insert(it->name());
+          needed.insert(it->input().begin(), it->input().end());
+        }
+      for (const auto& l : net.layers())
+        if (l.isupdatable() && !upstream.count(l.name()))
+          c.err(w + " layer '" + l.name() + "'", "(strict) updatable layer does not feed the loss input '" + in + "'");
     }
   }
 }
@@ -318,6 +337,8 @@ ValidationReport validate_coreml(const std::filesystem::path& path) {
   ValidationReport r;
   detail::Ctx c{&r.errors};
   detail::validate_model(c, path.filename().string(), m);
+  // ML Program rules (tensor-only I/O, ops, blob references into weight.bin) live with the writer.
+  if (m.has_mlprogram()) detail::validate_mlprogram(m, path, path.filename().string(), &r.errors);
   return r;
 }
 

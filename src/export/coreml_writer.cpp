@@ -25,15 +25,15 @@ struct AppInput {
 std::vector<AppInput> app_inputs(AppModel m) {
   switch (m) {
     case AppModel::GenreClassifier:
-      return {{"tempo", 0, "Tempo in BPM (raw)"},
-              {"spectral_centroid", 0, "Spectral centroid, as sent by the app (see docs/export.md for units)"},
-              {"spectral_rolloff", 0, "Spectral roll-off, as sent by the app"},
-              {"zero_crossing_rate", 0, "Zero-crossing rate, fraction of samples (0-1)"},
-              {"rms", 0, "RMS level, linear amplitude"},
-              {"spectral_flux", 0, "Spectral flux, as sent by the app"},
-              {"spectral_contrast", 0, "Spectral contrast, as sent by the app"},
-              {"mfcc", 13, "13 MFCC coefficients"},
-              {"chroma", 12, "12 chroma bins (C..B), 0-1"}};
+      return {{"tempo", 0, "Tempo in BPM (librosa beat_track; 0 when no beats)"},
+              {"spectral_centroid", 0, "Spectral centroid in Hz, mean over frames (librosa, 44.1 kHz)"},
+              {"spectral_rolloff", 0, "Spectral roll-off (85%) in Hz, mean over frames"},
+              {"zero_crossing_rate", 0, "Zero crossings per sample (0-1), mean over frames"},
+              {"rms", 0, "RMS level, linear full scale (0-1), mean over frames"},
+              {"spectral_flux", 0, "mean(diff(spectral centroid)) in Hz per frame (the guide's definition)"},
+              {"spectral_contrast", 0, "Spectral contrast in dB, mean over 7 bands and frames"},
+              {"mfcc", 13, "13 MFCC means (librosa mfcc, dB-scaled DCT units)"},
+              {"chroma", 12, "12 chroma means C..B (librosa chroma_stft, 0-1)"}};
     case AppModel::TechniqueRecognizer:
       return {{"dynamic_range", 0, "Peak-to-peak amplitude max(x)-min(x) of channel 0, linear (0-2)"},
               {"stereo_width", 0, "1 - mean(L*R) over all frames (unitless)"},
@@ -46,23 +46,59 @@ std::vector<AppInput> app_inputs(AppModel m) {
               {"bars", 0, "Pattern length in bars"},
               {"complexity", 0, "Complexity 0-1"}};
     case AppModel::MixAnalyzer:
-      return {{"spectrum", 1024, "Magnitude spectrum, 1024 bins from 0 Hz to Nyquist (linear)"}};
+      return {{"spectrum", 1024, "Mean log-power spectrum 10*log10(mean |STFT|^2 + 1e-10) in dB, bins 0-1023 of a "
+                                 "2048-point STFT at 44.1 kHz (0 Hz to 22.03 kHz)"}};
   }
   return {};
 }
 
-std::vector<AppInput> ordered_inputs(AppModel m, const ModelSpec& spec) {
+// Guide-only inputs of the 6-feature TechniqueRecognizer (guide's extract_technique_features).
+AppInput guide_extra_input(const std::string& name) {
+  if (name == "transient_strength") return {name, 0, "Mean librosa onset strength (dB-difference units)"};
+  if (name == "harmonic_ratio") return {name, 0, "sum|harmonic part (HPSS)| / sum|y|, 0-1"};
+  return {name, 0, ""};
+}
+
+// The spec's features in training order: metadata "feature_order" (app input names, one per
+// line), else "input_groups" ("name:size" per line, what training writes), else the contract
+// order. `allow_extra` admits names the app does not send (the guide's 6-input technique model).
+std::vector<AppInput> ordered_inputs(AppModel m, const ModelSpec& spec, bool allow_extra = false) {
   auto all = app_inputs(m);
-  auto it = spec.metadata.find("feature_order");
-  if (it == spec.metadata.end()) return all;
-  std::vector<AppInput> out;
-  std::istringstream in(it->second);
-  for (std::string name; std::getline(in, name);) {
-    auto f = std::find_if(all.begin(), all.end(), [&](const AppInput& a) { return a.name == name; });
-    if (f == all.end()) throw ParameterError("feature_order names unknown app input '" + name + "'");
-    out.push_back(*f);
+  std::vector<std::pair<std::string, std::int64_t>> listed;  // size -1 = not given
+  if (auto it = spec.metadata.find("feature_order"); it != spec.metadata.end()) {
+    std::istringstream in(it->second);
+    for (std::string name; std::getline(in, name);) listed.emplace_back(name, -1);
+  } else if (auto g = spec.metadata.find("input_groups"); g != spec.metadata.end()) {
+    std::istringstream in(g->second);
+    for (std::string line; std::getline(in, line);) {
+      auto colon = line.rfind(':');
+      if (colon == std::string::npos) throw ParameterError("model '" + spec.name + "': input_groups line '" + line + "' is not name:size");
+      listed.emplace_back(line.substr(0, colon), std::stoll(line.substr(colon + 1)));
+    }
+  } else {
+    return all;
   }
-  if (out.size() != all.size()) throw ParameterError("feature_order must list each app input exactly once");
+  std::vector<AppInput> out;
+  for (const auto& [name, size] : listed) {
+    auto f = std::find_if(all.begin(), all.end(), [&](const AppInput& a) { return a.name == name; });
+    AppInput in;
+    if (f != all.end()) {
+      in = *f;
+    } else if (allow_extra) {
+      in = guide_extra_input(name);
+    } else {
+      throw ParameterError("model '" + spec.name + "': input '" + name + "' is not an input the app sends (" +
+                           std::string(to_string(m)) + " app inputs: " +
+                           [&] { std::string s; for (const auto& a : all) s += (s.empty() ? "" : ", ") + a.name; return s; }() + ")");
+    }
+    if (size >= 0 && size != std::max<std::int64_t>(in.size, 1))
+      throw ParameterError("model '" + spec.name + "': input '" + name + "' has size " + std::to_string(size) + ", the app sends " +
+                           std::to_string(std::max<std::int64_t>(in.size, 1)));
+    out.push_back(in);
+  }
+  if (!allow_extra && out.size() != all.size())
+    throw ParameterError("model '" + spec.name + "': its inputs must be each " + std::string(to_string(m)) +
+                         " app input exactly once (" + std::to_string(out.size()) + " of " + std::to_string(all.size()) + " given)");
   return out;
 }
 
@@ -160,6 +196,16 @@ ModelSpec prepare(ModelSpec s, AppModel am, const std::string& input_name, std::
   auto shapes = runtime::infer_shapes(s);
   require(s.inputs[0].shape == Shape{n_in}, s, "input must be [" + std::to_string(n_in) + "], is " + shape_text(s.inputs[0].shape));
   std::size_t needed = outs.size();
+  if (am == AppModel::MixAnalyzer && s.outputs.size() == 5 && needed == 2) {
+    // Training's five heads (freq_balance, dynamic_range, stereo_width, peak_level, rms_level):
+    // the four scalars are joined into `levels` [4] for the extractor stages.
+    runtime::Layer cat{runtime::LayerKind::Concat, "levels_concat", {}, "__levels", runtime::Activation::Linear, {}, 0, 0};
+    for (std::size_t i = 1; i < 5; ++i) cat.inputs.push_back(s.outputs[i].name);
+    s.layers.push_back(cat);
+    s.outputs.resize(1);
+    s.outputs.push_back({"__levels", {4}, "dynamic_range, stereo_width, peak_level, rms_level"});
+    shapes = runtime::infer_shapes(s);
+  }
   if (am == AppModel::GenreClassifier && s.outputs.size() == 1) {
     // No confidence head: confidence = top probability.
     s.layers.push_back({runtime::LayerKind::ReduceMax, "confidence_max", {s.outputs[0].name}, "confidence_arr",
@@ -182,21 +228,32 @@ ModelSpec prepare(ModelSpec s, AppModel am, const std::string& input_name, std::
   return s;
 }
 
-std::vector<std::pair<std::string, Shape>> spec_outputs(AppModel am, bool guide) {
+const char* kLevelNames[4] = {"dynamic_range", "stereo_width", "peak_level", "rms_level"};
+const char* kLevelDesc[4] = {"Dynamic range 20*log10(peak/(rms+1e-4)) in dB", "Stereo width: side/(mid+side) energy, 0-1",
+                             "Peak level max|x|, linear 0-1", "RMS level, linear 0-1"};
+
+// The guide's MixAnalyzer has five heads; a spec with five outputs keeps them in the guide layout.
+bool guide_mix_heads(AppModel am, const ModelSpec& spec, bool guide) {
+  return guide && am == AppModel::MixAnalyzer && spec.outputs.size() == 5;
+}
+
+std::vector<std::pair<std::string, Shape>> spec_outputs(AppModel am, bool guide, bool mix_heads = false) {
   switch (am) {
     case AppModel::GenreClassifier: return {{guide ? "genre" : "genre_probs", {8}}, {guide ? "confidence" : "confidence_arr", {1}}};
     case AppModel::TechniqueRecognizer: return {{"techniques", {20}}};
     case AppModel::PatternGenerator: return {{"notes", {64, 4}}};
-    case AppModel::MixAnalyzer: return {{"freq_balance", {6}}, {"levels", {4}}};
+    case AppModel::MixAnalyzer:
+      if (mix_heads) {
+        std::vector<std::pair<std::string, Shape>> o{{"freq_balance", {6}}};
+        for (const char* n : kLevelNames) o.push_back({n, {1}});
+        return o;
+      }
+      return {{"freq_balance", {6}}, {"levels", {4}}};
   }
   return {};
 }
 
-const char* kLevelNames[4] = {"dynamic_range", "stereo_width", "peak_level", "rms_level"};
-const char* kLevelDesc[4] = {"Dynamic range 20*log10(peak/rms) in dB", "Stereo width 0-1", "Peak level, linear 0-1",
-                             "RMS level, linear 0-1"};
-
-void add_nn_outputs(cml::ModelDescription* d, AppModel am, bool guide) {
+void add_nn_outputs(cml::ModelDescription* d, AppModel am, bool guide, bool mix_heads = false) {
   auto dbl = cml::ArrayFeatureType::DOUBLE;
   switch (am) {
     case AppModel::GenreClassifier:
@@ -213,8 +270,11 @@ void add_nn_outputs(cml::ModelDescription* d, AppModel am, bool guide) {
                 "64 notes x [MIDI pitch 0-127, MIDI velocity 0-127, start time in beats, duration in beats]");
       break;
     case AppModel::MixAnalyzer:
-      set_array(d->add_output(), "freq_balance", dbl, {6}, "Relative level 0-1 of sub, bass, low-mid, mid, high-mid, high");
-      set_array(d->add_output(), "levels", dbl, {4}, "dynamic_range (dB), stereo_width, peak_level, rms_level");
+      set_array(d->add_output(), "freq_balance", dbl, {6}, "Share of spectral power 0-1 in sub 20-60, bass 60-250, low-mid 250-500, mid 500-2k, high-mid 2k-6k, high 6k-20k Hz");
+      if (mix_heads)
+        for (int i = 0; i < 4; ++i) set_array(d->add_output(), kLevelNames[i], dbl, {1}, kLevelDesc[i]);
+      else
+        set_array(d->add_output(), "levels", dbl, {4}, "dynamic_range (dB), stereo_width, peak_level, rms_level");
       break;
   }
 }
@@ -261,10 +321,8 @@ void add_update_params(cml::Model& m, google::protobuf::RepeatedPtrField<cml::Ne
 
 cml::Model app_layout(const ModelSpec& spec, AppModel am, const CoreMLOptions& opt) {
   if (opt.updatable)
-    throw ParameterError("export of model '" + spec.name +
-                         "': the app layout cannot be updatable (Core ML allows only the last pipeline stage to be "
-                         "updatable, and these pipelines end in extractor stages or in LSTM/scale/squeeze layers); "
-                         "use the guide layout (docs/export.md)");
+    throw ParameterError("export of model '" + spec.name + "': " + *updatable_refusal(am, CoreMLLayout::App) +
+                         " (docs/export.md)");
   auto ins = ordered_inputs(am, spec);
   const bool mix = am == AppModel::MixAnalyzer;
   const std::string nn_in = mix ? "spectrum" : "features";
@@ -278,7 +336,9 @@ cml::Model app_layout(const ModelSpec& spec, AppModel am, const CoreMLOptions& o
     pipe->add_names("vectorize");
   }
   cml::Model nn;
-  NnOptions nopt{.exact_mapping = am == AppModel::PatternGenerator, .quantize_8bit = opt.quantize_8bit};
+  NnOptions nopt;
+  nopt.exact_mapping = am == AppModel::PatternGenerator;
+  nopt.quantize_8bit = opt.quantize_8bit;
   auto* nd = nn.mutable_description();
   if (mix)
     set_array(nd->add_input(), nn_in, cml::ArrayFeatureType::FLOAT32, {n}, ins[0].description);
@@ -347,29 +407,69 @@ cml::Model app_layout(const ModelSpec& spec, AppModel am, const CoreMLOptions& o
   return top;
 }
 
+// The guide's feature definitions differ from the app's (app contract section 4).
+std::string guide_technique_description(const std::vector<AppInput>& ins) {
+  static const std::map<std::string, std::string> kGuide = {
+      {"dynamic_range", "dynamic_range = max(y)-min(y), linear"},
+      {"stereo_width", "stereo_width = 1 - Pearson(L, R), 0 for mono"},
+      {"spectrum_variance", "spectrum_variance = var(|STFT|), linear magnitude^2"},
+      {"temporal_modulation", "temporal_modulation = max autocorrelation over 0.1-1 s lags, amplitude^2"},
+      {"transient_strength", "transient_strength = mean onset strength, dB-difference units"},
+      {"harmonic_ratio", "harmonic_ratio = sum|harmonic (HPSS)| / sum|y|, 0-1"}};
+  std::string d = std::to_string(ins.size()) + " technique features in this order: ";
+  for (std::size_t i = 0; i < ins.size(); ++i) {
+    auto it = kGuide.find(ins[i].name);
+    d += (i ? "; " : "") + (it != kGuide.end() ? it->second : ins[i].name);
+  }
+  return d;
+}
+
+// The guide's ct.TensorType list order (description order only; the concat keeps training order).
+std::vector<AppInput> guide_description_order(AppModel am, std::vector<AppInput> ins) {
+  if (am != AppModel::GenreClassifier) return ins;
+  static const std::vector<std::string> kOrder = {"tempo", "spectral_centroid", "spectral_rolloff", "zero_crossing_rate",
+                                                  "mfcc", "chroma", "rms", "spectral_flux", "spectral_contrast"};
+  std::stable_sort(ins.begin(), ins.end(), [](const AppInput& a, const AppInput& b) {
+    return std::find(kOrder.begin(), kOrder.end(), a.name) < std::find(kOrder.begin(), kOrder.end(), b.name);
+  });
+  return ins;
+}
+
 cml::Model guide_layout(const ModelSpec& spec, AppModel am, const CoreMLOptions& opt) {
-  auto ins = ordered_inputs(am, spec);
+  if (opt.updatable)
+    if (auto why = updatable_refusal(am, CoreMLLayout::Guide))
+      throw ParameterError("export of model '" + spec.name + "': " + *why + " (docs/export.md)");
+  // The guide feeds TechniqueRecognizer one `features` [6] tensor and MixAnalyzer `spectrum`
+  // [1024]; the other two get one tensor per ct.TensorType, joined by a concat layer.
+  const bool single = am == AppModel::TechniqueRecognizer || am == AppModel::MixAnalyzer;
+  const std::string in_name = am == AppModel::MixAnalyzer ? "spectrum" : "features";
+  auto ins = ordered_inputs(am, spec, am == AppModel::TechniqueRecognizer);
   const std::int64_t n = total_size(ins);
-  ModelSpec s = prepare(spec, am, "features", n, spec_outputs(am, true));
+  const bool heads = guide_mix_heads(am, spec, true);
+  ModelSpec s = prepare(spec, am, in_name, n, spec_outputs(am, true, heads));
   const bool exact = am == AppModel::PatternGenerator;
-  if (opt.updatable && am != AppModel::GenreClassifier && am != AppModel::TechniqueRecognizer)
-    throw ParameterError("export of model '" + spec.name + "': only GenreClassifier and TechniqueRecognizer can be "
-                         "updatable (others have LSTM/scale layers or two heads; docs/export.md)");
-  // The guide's inputs arrive separately; a concat layer joins them in training order.
-  runtime::Layer join{runtime::LayerKind::Concat, "join_inputs", {}, "features", runtime::Activation::Linear, {}, 0, 0};
-  for (const auto& in : ins) join.inputs.push_back(in.name);
-  for (const auto& in : ins) s.inputs.push_back({in.name, {std::max<std::int64_t>(in.size, 1)}, in.description});
-  s.inputs.erase(s.inputs.begin());
-  s.layers.insert(s.layers.begin(), join);
+  if (!single) {
+    runtime::Layer join{runtime::LayerKind::Concat, "join_inputs", {}, "features", runtime::Activation::Linear, {}, 0, 0};
+    for (const auto& in : ins) join.inputs.push_back(in.name);
+    for (const auto& in : ins) s.inputs.push_back({in.name, {std::max<std::int64_t>(in.size, 1)}, in.description});
+    s.inputs.erase(s.inputs.begin());
+    s.layers.insert(s.layers.begin(), join);
+  }
   cml::Model m;
   auto* net = m.mutable_neuralnetwork();
   NnOptions nopt{.exact_mapping = exact, .quantize_8bit = opt.quantize_8bit,
-                 .updatable_dense_layers = opt.updatable ? opt.update.updatable_dense_layers : 0};
+                 .updatable_dense_layers = opt.updatable ? opt.update.updatable_dense_layers : 0,
+                 .update_target = am == AppModel::GenreClassifier ? "genre" : "techniques"};
   int version = append_layers(s, nopt, net->mutable_layers());
   if (exact) net->set_arrayinputshapemapping(cml::EXACT_ARRAY_MAPPING);
   auto* d = m.mutable_description();
-  for (const auto& in : ins) add_app_input(d, in, true);
-  add_nn_outputs(d, am, true);
+  if (single) {
+    const std::string desc = am == AppModel::MixAnalyzer ? ins[0].description : guide_technique_description(ins);
+    set_array(d->add_input(), in_name, cml::ArrayFeatureType::FLOAT32, {n}, desc);
+  } else {
+    for (const auto& in : guide_description_order(am, ins)) add_app_input(d, in, true);
+  }
+  add_nn_outputs(d, am, true, heads);
   if (opt.updatable) add_update_params(m, net->mutable_layers(), net->mutable_updateparams(), am, opt.update);
   m.set_specificationversion(version);
   return m;
@@ -379,7 +479,10 @@ cml::Model guide_layout(const ModelSpec& spec, AppModel am, const CoreMLOptions&
 
 std::string shape_text(const Shape& s) {
   std::string o = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) o += (i ? "," : "") + std::to_string(s[i]);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i) o += ',';  // appended separately: GCC 12 warns (-Wrestrict) on "," + to_string
+    o += std::to_string(s[i]);
+  }
   return o + "]";
 }
 
@@ -416,8 +519,60 @@ FeatureValue FeatureValue::of_array(std::vector<std::int64_t> shape, std::vector
   return f;
 }
 
+std::optional<std::string> updatable_refusal(AppModel m, CoreMLLayout layout) {
+  const std::string lstm =
+      "its network ends in LSTM, scale and squeeze layers, which Core ML's on-device update cannot back-propagate "
+      "through (only innerProduct/convolution weights train, behind activation/softmax layers)";
+  if (m == AppModel::PatternGenerator) return std::string(to_string(m)) + " cannot be updatable: " + lstm;
+  if (layout == CoreMLLayout::App) {
+    const std::string tail = m == AppModel::GenreClassifier       ? "an ArrayFeatureExtractor stage (the Double `confidence`)"
+                             : m == AppModel::TechniqueRecognizer ? "20 ArrayFeatureExtractor stages (one Double per technique)"
+                                                                  : "4 ArrayFeatureExtractor stages (the Double levels)";
+    return std::string(to_string(m)) + " in the app layout cannot be updatable: Core ML lets only the last stage of a "
+           "pipeline be updatable, and this pipeline ends in " + tail + "; the guide layout can be (docs/export.md)";
+  }
+  if (m == AppModel::MixAnalyzer)
+    return std::string(to_string(m)) + " cannot be updatable: it has several regression heads on different targets, and a "
+           "Core ML update takes one loss layer on one output";
+  return std::nullopt;
+}
+
+std::vector<InputSlot> coreml_input_slots(const runtime::ModelSpec& spec, const CoreMLOptions& opt) {
+  AppModel am = opt.model ? *opt.model : parse_app_model(spec.name);
+  const bool guide = opt.layout == CoreMLLayout::Guide;
+  auto ins = detail::ordered_inputs(am, spec, guide && am == AppModel::TechniqueRecognizer);
+  std::vector<InputSlot> slots;
+  if (am == AppModel::MixAnalyzer || (guide && am == AppModel::TechniqueRecognizer)) {
+    slots.push_back({am == AppModel::MixAnalyzer ? "spectrum" : "features", detail::total_size(ins), false});
+    return slots;
+  }
+  for (const auto& in : ins) slots.push_back({in.name, std::max<std::int64_t>(in.size, 1), in.size == 0 && !guide});
+  return slots;
+}
+
+FeatureMap coreml_inputs(const std::vector<InputSlot>& slots, const std::vector<double>& row) {
+  std::int64_t n = 0;
+  for (const auto& s : slots) n += s.size;
+  if (static_cast<std::int64_t>(row.size()) != n)
+    throw ParameterError("a feature row of " + std::to_string(row.size()) + " values does not fit the model's " +
+                         std::to_string(n) + " inputs");
+  FeatureMap fm;
+  std::size_t at = 0;
+  for (const auto& s : slots) {
+    if (s.is_double)
+      fm[s.name] = FeatureValue::of_double(row[at]);
+    else
+      fm[s.name] = FeatureValue::of_array({s.size}, {row.begin() + at, row.begin() + at + s.size});
+    at += s.size;
+  }
+  return fm;
+}
+
 void export_coreml(const runtime::ModelSpec& spec, const std::filesystem::path& out, const CoreMLOptions& opt) {
   AppModel am = opt.model ? *opt.model : parse_app_model(spec.name);
+  if (opt.updatable && opt.quantize_8bit)
+    throw ParameterError("export of model '" + spec.name + "': updatable layers cannot have 8-bit quantized weights "
+                         "(Core ML updates float weights only); export the updatable variant without --quantize");
   detail::cml::Model m = opt.layout == CoreMLLayout::App ? detail::app_layout(spec, am, opt) : detail::guide_layout(spec, am, opt);
   detail::set_metadata(m, spec, am, opt);
   std::string bytes;

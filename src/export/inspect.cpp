@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "coreml_internal.h"
+#include "mlprogram_internal.h"
 #include "echoelml/core/error.h"
 
 namespace echoelml::exporter {
@@ -54,6 +55,27 @@ void layers(std::ostringstream& o, const Net& net, const std::string& ind) {
   }
 }
 
+void update_params(std::ostringstream& o, const cml::Model& m, const cml::NetworkUpdateParameters& up, const std::string& ind) {
+  for (const auto& l : up.losslayers()) {
+    if (l.has_categoricalcrossentropylosslayer())
+      o << ind << "update loss: categorical cross-entropy(" << l.categoricalcrossentropylosslayer().input() << ", "
+        << l.categoricalcrossentropylosslayer().target() << ")\n";
+    else if (l.has_meansquarederrorlosslayer())
+      o << ind << "update loss: mean squared error(" << l.meansquarederrorlosslayer().input() << ", "
+        << l.meansquarederrorlosslayer().target() << ")\n";
+  }
+  if (up.optimizer().has_adamoptimizer()) {
+    const auto& a = up.optimizer().adamoptimizer();
+    o << ind << "update optimizer: adam, learning rate " << a.learningrate().defaultvalue() << ", mini-batch "
+      << a.minibatchsize().defaultvalue() << "\n";
+  } else if (up.optimizer().has_sgdoptimizer()) {
+    o << ind << "update optimizer: sgd, learning rate " << up.optimizer().sgdoptimizer().learningrate().defaultvalue() << "\n";
+  }
+  o << ind << "update epochs " << up.epochs().defaultvalue() << ", training inputs:";
+  for (const auto& t : m.description().traininginput()) o << " " << t.name() << " (" << type_name(t.type()) << ")";
+  o << "\n";
+}
+
 void describe(std::ostringstream& o, const cml::Model& m, const std::string& ind) {
   const auto& d = m.description();
   o << ind << "specificationVersion " << m.specificationversion() << (m.isupdatable() ? ", updatable" : "") << "\n";
@@ -72,6 +94,7 @@ void describe(std::ostringstream& o, const cml::Model& m, const std::string& ind
   } else if (m.has_neuralnetwork()) {
     o << ind << "neuralNetwork\n";
     layers(o, m.neuralnetwork(), ind);
+    if (m.isupdatable()) update_params(o, m, m.neuralnetwork().updateparams(), ind);
   } else if (m.has_neuralnetworkclassifier()) {
     o << ind << "neuralNetworkClassifier, labels:";
     for (const auto& s : m.neuralnetworkclassifier().stringclasslabels().vector()) o << " \"" << s << "\"";
@@ -88,7 +111,7 @@ void describe(std::ostringstream& o, const cml::Model& m, const std::string& ind
   } else if (m.has_glmregressor()) {
     o << ind << "glmRegressor " << m.glmregressor().weights_size() << " rows\n";
   } else if (m.has_mlprogram()) {
-    o << ind << "mlProgram with " << m.mlprogram().functions_size() << " functions\n";
+    o << ind << "mlProgram with " << m.mlprogram().functions_size() << " functions (details below)\n";
   } else {
     o << ind << "unsupported model type\n";
   }
@@ -138,6 +161,10 @@ std::string inspect(const fs::path& path) {
   std::ostringstream o;
   o << "Core ML model " << path.filename().string() << "\n";
   describe(o, m, "");
+  if (m.has_mlprogram()) {  // signature, ops and weight blobs (mlprogram_check.cpp)
+    if (fs::is_directory(path)) check_manifest(path);
+    o << describe_mlprogram(m, path, "");
+  }
   return o.str();
 }
 

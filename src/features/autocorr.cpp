@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,12 +47,9 @@ struct FftwFree {
   void operator()(void* p) const { fftw_free(p); }
 };
 
-}  // namespace
-
-std::vector<double> autocorrelate(std::span<const float> y, std::optional<std::size_t> max_size) {
+// Every lag at once: irfft(|rfft(y, L)|^2) with L the power of two >= 2N - 1.
+std::vector<double> full_transform(std::span<const float> y, std::size_t keep) {
   const std::size_t n = y.size();
-  const std::size_t keep = std::min(max_size.value_or(n), n);
-  if (n == 0 || keep == 0) return {};
   std::size_t L = 1;
   while (L < 2 * n - 1) L <<= 1;
   const Plans& plans = plans_for(L);
@@ -69,6 +67,81 @@ std::vector<double> autocorrelate(std::span<const float> y, std::optional<std::s
   const double scale = 1.0 / static_cast<double>(L);  // numpy's irfft normalisation
   for (std::size_t k = 0; k < keep; ++k) r[k] = buf[k] * scale;
   return r;
+}
+
+// Block length for lags < keep: the smallest 2^a 3^b 5^c 7^d >= max(keep, 4096). FFTW's
+// quickly planned (FFTW_ESTIMATE) transforms of such 2B are fast: for keep = 44100 it is
+// 44100 itself, and 88200 points run in ~0.3 ms against ~0.55 ms for 131072. The floor keeps
+// the transform count reasonable for tiny keep.
+std::size_t block_size(std::size_t keep) {
+  for (std::size_t b = std::max<std::size_t>(keep, 4096);; ++b) {
+    std::size_t m = b;
+    for (std::size_t f : {2u, 3u, 5u, 7u})
+      while (m % f == 0) m /= f;
+    if (m == 1) return b;
+  }
+}
+
+// Only lags < keep, block by block. With blocks a_j = y[jB, (j+1)B) and B >= keep, every
+// product y[n] y[n+k] with n in block j has n+k in block j or j+1, so
+//   r[k] = sum_j sum_{m<B} a_j[m] (a_j ++ a_{j+1})[m+k],
+// a circular correlation of length L = 2B without wrap-around. In the frequency domain
+// rfft(a_j ++ a_{j+1}) = A_j + (-1)^f A_{j+1} (A_j: a_j zero-padded to L), so one forward
+// transform per block and a single inverse give all lags: N/B transforms of 2B points
+// instead of two of 2..4 N, and they fit in cache. Same sums, different rounding order.
+std::vector<double> blocked_transform(std::span<const float> y, std::size_t keep) {
+  const std::size_t n = y.size();
+  const std::size_t B = block_size(keep);
+  const std::size_t L = 2 * B, bins = L / 2 + 1;
+  const Plans& plans = plans_for(L);
+  std::unique_ptr<double[], FftwFree> buf(fftw_alloc_real(L));
+  std::unique_ptr<fftw_complex[], FftwFree> cur(fftw_alloc_complex(bins));
+  std::unique_ptr<fftw_complex[], FftwFree> next(fftw_alloc_complex(bins));
+  std::vector<double> acc_re(bins, 0.0), acc_im(bins, 0.0);
+  auto transform_block = [&](std::size_t j, fftw_complex* out) {
+    const std::size_t lo = j * B, hi = std::min(n, lo + B);
+    for (std::size_t i = lo; i < hi; ++i) buf[i - lo] = y[i];
+    std::fill(buf.get() + (hi - lo), buf.get() + L, 0.0);
+    fftw_execute_dft_r2c(plans.forward, buf.get(), out);
+  };
+  const std::size_t blocks = (n + B - 1) / B;
+  transform_block(0, cur.get());
+  for (std::size_t j = 0; j < blocks; ++j) {
+    const bool has_next = j + 1 < blocks;
+    if (has_next) transform_block(j + 1, next.get());
+    for (std::size_t f = 0; f < bins; ++f) {
+      const double ar = cur[f][0], ai = cur[f][1];
+      double br = ar, bi = ai;
+      if (has_next) {
+        const double s = (f & 1) ? -1.0 : 1.0;  // e^{-2 pi i f B / 2B}
+        br += s * next[f][0];
+        bi += s * next[f][1];
+      }
+      // conj(A) * B
+      acc_re[f] += ar * br + ai * bi;
+      acc_im[f] += ar * bi - ai * br;
+    }
+    std::swap(cur, next);
+  }
+  for (std::size_t f = 0; f < bins; ++f) {
+    cur[f][0] = acc_re[f];
+    cur[f][1] = acc_im[f];
+  }
+  fftw_execute_dft_c2r(plans.inverse, cur.get(), buf.get());
+  std::vector<double> r(keep);
+  const double scale = 1.0 / static_cast<double>(L);
+  for (std::size_t k = 0; k < keep; ++k) r[k] = buf[k] * scale;
+  return r;
+}
+
+}  // namespace
+
+std::vector<double> autocorrelate(std::span<const float> y, std::optional<std::size_t> max_size) {
+  const std::size_t n = y.size();
+  const std::size_t keep = std::min(max_size.value_or(n), n);
+  if (n == 0 || keep == 0) return {};
+  // The blocked form pays off once a few blocks fit in the signal.
+  return 4 * block_size(keep) <= n ? blocked_transform(y, keep) : full_transform(y, keep);
 }
 
 std::optional<double> temporal_modulation(std::span<const float> y, double sr) {

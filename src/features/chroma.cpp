@@ -172,6 +172,10 @@ Matrix chroma_stft(const Matrix& power, const ChromaParams& p) {
   if (!(p.sr > 0)) throw ParameterError("chroma_stft: sr must be > 0");
   detail::check_magnitude(power, "chroma_stft");
   const double tuning = p.tuning ? *p.tuning : estimate_tuning(power, p.sr, p.tuning_estimate);
+  return detail::chroma_stft_unchecked(power, p, tuning);
+}
+
+Matrix detail::chroma_stft_unchecked(const Matrix& power, const ChromaParams& p, double tuning) {
   ChromaFilterParams fp;
   fp.sr = p.sr;
   fp.n_fft = static_cast<int>(2 * (power.rows - 1));

@@ -11,6 +11,7 @@
 #include <limits>
 #include <string>
 
+
 #include "echoelml/core/error.h"
 #include "echoelml/features/mel.h"
 #include "echoelml/features/spectral.h"
@@ -19,14 +20,13 @@
 namespace echoelml::features {
 namespace {
 
-struct Band {
-  std::size_t begin = 0, end = 0;  // values sorted: bins [begin, end)
-  std::size_t q = 1;               // values averaged on each side
-};
+}  // namespace
 
-std::vector<Band> make_bands(std::size_t n_bins, const ContrastParams& p) {
+namespace detail {
+
+std::vector<ContrastBand> contrast_bands(std::size_t n_bins, const ContrastParams& p) {
   const auto freq = dsp::fft_frequencies(p.sr, static_cast<int>(2 * (n_bins - 1)));
-  std::vector<Band> bands;
+  std::vector<ContrastBand> bands;
   double lo = 0.0, hi = p.fmin;
   for (int k = 0; k <= p.n_bands; ++k, lo = hi, hi *= 2.0) {
     std::size_t first = n_bins, last = 0;
@@ -39,7 +39,7 @@ std::vector<Band> make_bands(std::size_t n_bins, const ContrastParams& p) {
       throw ParameterError("spectral_contrast: band " + std::to_string(k) + " [" +
                            std::to_string(lo) + ", " + std::to_string(hi) +
                            "] Hz holds no FFT bin; increase n_fft or fmin");
-    Band b;
+    ContrastBand b;
     b.begin = k > 0 && first > 0 ? first - 1 : first;
     const std::size_t end = k == p.n_bands ? n_bins : last + 1;
     const double count = static_cast<double>(end - b.begin);
@@ -55,53 +55,11 @@ std::vector<Band> make_bands(std::size_t n_bins, const ContrastParams& p) {
   return bands;
 }
 
-// Selects the q smallest (lo, ascending) and q largest (hi, descending) of v[0..n), q <= n.
-// Frames change slowly, so the previous frame's q-th values, widened by kSlack, usually bound
-// this frame's: one branchless pass keeps the few values beyond a bound and only those are
-// selected. A bound that admits fewer than q values is widened (x kWiden) and the pass
-// repeated; after a few tries every value becomes a candidate.
-class Extremes {
- public:
-  void reset(std::size_t n) {
-    cand_.resize(n);
-    bound_lo_ = std::numeric_limits<float>::infinity();
-    bound_hi_ = 0.0f;
-  }
+}  // namespace detail
 
-  void select(const float* v, std::size_t n, std::size_t q, float* lo, float* hi) {
-    side(v, n, q, bound_lo_, std::less<float>(), lo);
-    side(v, n, q, bound_hi_, std::greater<float>(), hi);
-    bound_lo_ = lo[q - 1] * kSlack;
-    bound_hi_ = hi[q - 1] / kSlack;
-  }
+namespace {
 
- private:
-  template <typename Before>
-  void side(const float* v, std::size_t n, std::size_t q, float bound, Before before, float* out) {
-    constexpr float kInf = std::numeric_limits<float>::infinity();
-    float* c = cand_.data();
-    std::size_t m = 0;
-    for (int attempt = 0;; ++attempt) {
-      if (attempt == 3) bound = before(1.0f, 2.0f) ? kInf : -kInf;  // admit everything
-      m = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        c[m] = v[i];
-        m += before(bound, v[i]) ? 0 : 1;  // keep v[i] unless it lies beyond the bound
-      }
-      if (m >= q) break;
-      // Widen: lo bounds grow, hi bounds shrink (magnitudes are >= 0).
-      bound = before(1.0f, 2.0f) ? (bound > 0 ? bound * kWiden : kInf) : bound / kWiden;
-    }
-    if (m > q) std::nth_element(c, c + (q - 1), c + m, before);
-    std::sort(c, c + q, before);
-    std::copy(c, c + q, out);
-  }
-
-  static constexpr float kSlack = 2.0f;  // a bin's magnitude rarely doubles between frames
-  static constexpr float kWiden = 8.0f;
-  std::vector<float> cand_;
-  float bound_lo_ = 0, bound_hi_ = 0;
-};
+constexpr std::size_t kLanes = detail::kTileLanes;
 
 // np.mean over a sorted slice: float32 sum in ascending order, then / q in float32.
 float mean_ascending(const float* v, std::size_t q) {
@@ -115,7 +73,186 @@ float mean_descending(const float* v, std::size_t q) {
   return s / static_cast<float>(q);
 }
 
+// The kSample best (smallest for Largest = false) of every kStride-th value of v, best first.
+constexpr std::size_t kSample = 4, kStride = 16;
+template <bool Largest>
+std::size_t sample_best(const float* v, std::size_t n, float* sample) {
+  auto better = [](float a, float b) { return Largest ? a > b : a < b; };
+  std::size_t ns = 0;
+  for (std::size_t i = 0; i < n; i += kStride) {
+    const float x = v[i];
+    if (ns == kSample && !better(x, sample[kSample - 1])) continue;
+    std::size_t j = ns < kSample ? ns++ : kSample - 1;
+    while (j > 0 && better(x, sample[j - 1])) {
+      sample[j] = sample[j - 1];
+      --j;
+    }
+    sample[j] = x;
+  }
+  return ns;
+}
+
+// The q best of m candidates in buf, sorted best first, into out.
+template <bool Largest>
+void finish_side(float* buf, std::size_t m, std::size_t q, float* out) {
+  auto better = [](float a, float b) { return Largest ? a > b : a < b; };
+  if (m <= 64 && q <= 16) {  // few candidates: insertion into a sorted run of q
+    float run[16];
+    std::size_t r = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      const float x = buf[i];
+      if (r == q && !better(x, run[q - 1])) continue;
+      std::size_t j = r < q ? r++ : q - 1;
+      while (j > 0 && better(x, run[j - 1])) {
+        run[j] = run[j - 1];
+        --j;
+      }
+      run[j] = x;
+    }
+    std::copy_n(run, q, out);
+    return;
+  }
+  if (m > q) std::nth_element(buf, buf + (q - 1), buf + m, better);
+  std::sort(buf, buf + q, better);
+  std::copy_n(buf, q, out);
+}
+
+// Copies the values of v not beyond `bound` to buf without a branch per value; returns how many.
+template <bool Largest>
+std::size_t keep_within(const float* v, std::size_t n, float bound, float* buf) {
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    buf[m] = v[i];
+    m += (Largest ? v[i] >= bound : v[i] <= bound) ? 1 : 0;
+  }
+  return m;
+}
+
+// The q smallest (ascending, into lo) and q largest (descending, into hi) of v[0..n), q <= n;
+// buf_lo and buf_hi hold n values each. Bounds guessed from every 16th value (its s-th best,
+// s = q/16 + 2: about the 16s-th best of all) keep a few dozen candidates per side in one
+// branch-free pass over v (a branch per value would mispredict on every kept one); only those
+// are selected and sorted. A guess that admits fewer than q values is loosened (the 4th best
+// sample), then dropped (every value is a candidate). The result is the same multiset a full
+// sort gives, so the means are exact.
+void select_extremes(const float* v, std::size_t n, std::size_t q, float* buf_lo, float* buf_hi,
+                     float* lo, float* hi) {
+  float s_lo[kSample], s_hi[kSample];
+  const std::size_t ns = sample_best<false>(v, n, s_lo);
+  sample_best<true>(v, n, s_hi);
+  const std::size_t s = std::min<std::size_t>(q / kStride + 2, kSample);
+  std::size_t m_lo = 0, m_hi = 0;
+  if (s <= ns) {
+    const float b_lo = s_lo[s - 1], b_hi = s_hi[s - 1];
+    for (std::size_t i = 0; i < n; ++i) {
+      const float x = v[i];
+      buf_lo[m_lo] = x;
+      buf_hi[m_hi] = x;
+      m_lo += x <= b_lo ? 1 : 0;
+      m_hi += x >= b_hi ? 1 : 0;
+    }
+  }
+  if (m_lo < q && ns > s) m_lo = keep_within<false>(v, n, s_lo[ns - 1], buf_lo);
+  if (m_hi < q && ns > s) m_hi = keep_within<true>(v, n, s_hi[ns - 1], buf_hi);
+  if (m_lo < q) m_lo = keep_within<false>(v, n, std::numeric_limits<float>::infinity(), buf_lo);
+  if (m_hi < q) m_hi = keep_within<true>(v, n, -std::numeric_limits<float>::infinity(), buf_hi);
+  finish_side<false>(buf_lo, m_lo, q, lo);
+  finish_side<true>(buf_hi, m_hi, q, hi);
+}
+
+// Bands with a small q (2..4): the q smallest and largest of every frame of a bin-major tile,
+// kept sorted by a min/max insertion network vectorised across the frames (no branches).
+template <std::size_t Q>
+void small_q_extremes(const float* tile, std::size_t begin, std::size_t end, std::size_t count,
+                      float* valley, float* peak) {
+  constexpr std::size_t L = detail::kTileLanes;
+  float lo[Q][L], hi[Q][L];
+  for (std::size_t i = 0; i < Q; ++i)
+    for (std::size_t j = 0; j < L; ++j) {
+      lo[i][j] = std::numeric_limits<float>::infinity();
+      hi[i][j] = -std::numeric_limits<float>::infinity();
+    }
+  for (std::size_t k = begin; k < end; ++k) {
+    const float* r = tile + k * L;
+    float tl[L], th[L];
+    for (std::size_t j = 0; j < L; ++j) tl[j] = th[j] = r[j];
+    for (std::size_t i = 0; i < Q; ++i)
+      for (std::size_t j = 0; j < L; ++j) {
+        const float a = lo[i][j], b = tl[j];
+        lo[i][j] = std::min(a, b);  // the smaller stays at level i, the larger moves on
+        tl[j] = std::max(a, b);
+        const float c = hi[i][j], d = th[j];
+        hi[i][j] = std::max(c, d);
+        th[j] = std::min(c, d);
+      }
+  }
+  for (std::size_t j = 0; j < count; ++j) {
+    float sl[Q], sh[Q];
+    for (std::size_t i = 0; i < Q; ++i) {
+      sl[i] = lo[i][j];
+      sh[i] = hi[i][j];
+    }
+    valley[j] = mean_ascending(sl, Q);
+    peak[j] = mean_descending(sh, Q);
+  }
+}
+
 }  // namespace
+
+namespace detail {
+
+ContrastSelector::ContrastSelector(std::vector<ContrastBand> bands, std::size_t lanes)
+    : bands_(std::move(bands)), lanes_(lanes) {
+  if (lanes_ != kLanes) throw ParameterError("spectral_contrast: tiles must hold 16 frames");
+  std::size_t qmax = 1, nmax = 1;
+  for (const auto& b : bands_) {
+    qmax = std::max(qmax, b.q);
+    nmax = std::max(nmax, b.end - b.begin);
+  }
+  lo_.resize(qmax);
+  hi_.resize(qmax);
+  scratch_.resize(2 * nmax);
+}
+
+void ContrastSelector::run(const float* tile, const float* frames, std::size_t frame_stride,
+                           std::size_t count, float* valley, float* peak) {
+  for (std::size_t b = 0; b < bands_.size(); ++b) {
+    const ContrastBand& band = bands_[b];
+    float* vo = valley + b * kLanes;
+    float* po = peak + b * kLanes;
+    if (band.q == 1) {  // the low bands: plain min and max, vectorised across frames
+      float mn[kLanes], mx[kLanes];
+      const float* r0 = tile + band.begin * kLanes;
+      for (std::size_t j = 0; j < kLanes; ++j) mn[j] = mx[j] = r0[j];
+      for (std::size_t k = band.begin + 1; k < band.end; ++k) {
+        const float* r = tile + k * kLanes;
+        for (std::size_t j = 0; j < kLanes; ++j) {
+          mn[j] = r[j] < mn[j] ? r[j] : mn[j];
+          mx[j] = r[j] > mx[j] ? r[j] : mx[j];
+        }
+      }
+      for (std::size_t j = 0; j < count; ++j) {
+        vo[j] = mn[j];
+        po[j] = mx[j];
+      }
+      continue;
+    }
+    const std::size_t n = band.end - band.begin, q = band.q;
+    if (q == 2) small_q_extremes<2>(tile, band.begin, band.end, count, vo, po);
+    if (q == 3) small_q_extremes<3>(tile, band.begin, band.end, count, vo, po);
+    if (q == 4) small_q_extremes<4>(tile, band.begin, band.end, count, vo, po);
+    if (q <= 4) continue;
+    for (std::size_t j = 0; j < count; ++j) {
+      const float* v = frames + j * frame_stride + band.begin;
+      select_extremes(v, n, q, scratch_.data(), scratch_.data() + scratch_.size() / 2, lo_.data(),
+                      hi_.data());
+      vo[j] = mean_ascending(lo_.data(), q);
+      po[j] = mean_descending(hi_.data(), q);
+    }
+  }
+}
+
+}  // namespace detail
 
 void validate(const ContrastParams& p) {
   if (!(p.sr > 0)) throw ParameterError("spectral_contrast: sr must be > 0");
@@ -139,52 +276,24 @@ MatrixD spectral_contrast(const Matrix& S, const ContrastParams& p) {
   validate(p);
   detail::check_magnitude(S, "spectral_contrast");
   const std::size_t K = S.rows, T = S.cols;
-  const auto bands = make_bands(K, p);
-  const std::size_t nb = bands.size();
-  std::size_t qmax = 1, kmax = 0;
-  for (const auto& b : bands) {
-    qmax = std::max(qmax, b.q);
-    kmax = std::max(kmax, b.end);
-  }
+  detail::ContrastSelector select(detail::contrast_bands(K, p), kLanes);
+  const std::size_t nb = select.n_bands();
   MatrixD peak(nb, T), valley(nb, T);
-  // Frames are processed in tiles transposed to [frame][bin], so each band is contiguous;
-  // a 16-frame tile reads one cache line per bin row and fits in L2.
-  constexpr std::size_t kTile = 16;
-  std::vector<float> tile(kTile * kmax);
-  std::vector<float> lo(qmax), hi(qmax);
-  std::vector<Extremes> select(nb);
-  for (std::size_t b = 0; b < nb; ++b) select[b].reset(bands[b].end - bands[b].begin);
-  for (std::size_t t0 = 0; t0 < T; t0 += kTile) {
-    const std::size_t w = std::min(kTile, T - t0);
-    for (std::size_t k0 = 0; k0 < kmax; k0 += kTile) {  // 16 x 16 blocks
-      const std::size_t kn = std::min(kTile, kmax - k0);
+  // Tiles of kLanes frames, copied bin-major (each copy is one contiguous run of a row).
+  std::vector<float> tile(K * kLanes, 0.0f), frames(kLanes * K), lo(nb * kLanes), hi(nb * kLanes);
+  for (std::size_t t0 = 0; t0 < T; t0 += kLanes) {
+    const std::size_t w = std::min(kLanes, T - t0);
+    for (std::size_t k = 0; k < K; ++k) {
+      const float* src = S.data.data() + k * T + t0;
+      std::copy_n(src, w, tile.data() + k * kLanes);
+      for (std::size_t j = 0; j < w; ++j) frames[j * K + k] = src[j];
+    }
+    select.run(tile.data(), frames.data(), K, w, lo.data(), hi.data());
+    for (std::size_t b = 0; b < nb; ++b)
       for (std::size_t j = 0; j < w; ++j) {
-        const float* src = S.data.data() + k0 * T + t0 + j;
-        float* dst = tile.data() + j * kmax + k0;
-        for (std::size_t kk = 0; kk < kn; ++kk) dst[kk] = src[kk * T];
+        valley(b, t0 + j) = lo[b * kLanes + j];
+        peak(b, t0 + j) = hi[b * kLanes + j];
       }
-    }
-    for (std::size_t j = 0; j < w; ++j) {
-      const float* col = tile.data() + j * kmax;
-      for (std::size_t b = 0; b < nb; ++b) {
-        const Band& band = bands[b];
-        const float* v = col + band.begin;
-        const std::size_t n = band.end - band.begin;
-        if (band.q == 1) {  // the common case for the low bands: plain min and max
-          float mn = v[0], mx = v[0];
-          for (std::size_t i = 1; i < n; ++i) {
-            mn = std::min(mn, v[i]);
-            mx = std::max(mx, v[i]);
-          }
-          valley(b, t0 + j) = mn;
-          peak(b, t0 + j) = mx;
-          continue;
-        }
-        select[b].select(v, n, band.q, lo.data(), hi.data());
-        valley(b, t0 + j) = mean_ascending(lo.data(), band.q);
-        peak(b, t0 + j) = mean_descending(hi.data(), band.q);
-      }
-    }
   }
   MatrixD out(nb, T);
   if (p.linear) {

@@ -1,7 +1,29 @@
-// The guide's GenreClassifier features from one shared STFT of the 30 s clip.
+// The guide's GenreClassifier features in one pass over the STFT of the 30 s clip.
+//
+// librosa recomputes the STFT per feature and walks the whole (1025, T) spectrogram once per
+// reduction. Here the STFT runs in tiles of 16 frames, and each tile is reduced while it is
+// in cache: rolloff, centroid, the mel spectrogram, spectral contrast's peaks and valleys and
+// piptrack's peaks come out of it directly. Only two things need the whole clip first and
+// run afterwards: chroma (its filterbank depends on the tuning estimated from every frame),
+// from the stored power spectrogram, and everything behind power_to_db's clip-wide top_db
+// floor (MFCC, onset envelope, beats), from the stored mel spectrogram.
+//
+// Every reduction keeps the rounding of the building block it replaces (spectral.h, mel.h,
+// chroma.h), so the values are those of the per-feature functions, except two documented
+// shortcuts well inside the golden tolerances: the centroid is sum(k S) / sum(S) with float
+// partial sums over 32 bins (librosa normalises each frame first: ~1e-7 relative), and the
+// MFCC means are the DCT of the per-band dB means (the DCT is linear; librosa rounds each
+// frame's coefficients to float32 first: ~1e-6 absolute).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numbers>
 #include <numeric>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "echoelml/core/error.h"
 #include "echoelml/features/beat.h"
@@ -10,9 +32,15 @@
 #include "echoelml/features/onset.h"
 #include "echoelml/features/sets.h"
 #include "echoelml/features/spectral.h"
+#include "spectral_common.h"
 
 namespace echoelml::features {
 namespace {
+
+constexpr std::size_t kLanes = detail::kTileLanes;  // frames per tile
+constexpr std::size_t kCheck = 32;                  // bins between rolloff checkpoints
+constexpr int kMfcc = 13;
+constexpr std::size_t kKeepFrames = 4096;  // ~47 s at hop 512: larger workspaces are freed
 
 template <typename T>
 double mean_of(std::span<const T> v) {
@@ -22,55 +50,314 @@ double mean_of(std::span<const T> v) {
   return acc / static_cast<double>(v.size());
 }
 
+// The mel filterbank by bin: the (band, weight) pairs of its non-zero weights, so a tile adds
+// each power value into the ~2 bands that use it. Within a band the bins are added in
+// ascending order, as MelBank::apply does, so the float32 sums are identical.
+struct MelByBin {
+  struct Entry {
+    std::uint32_t band;
+    float weight;
+  };
+  std::vector<std::uint32_t> start;  // entries of bin k: [start[k], start[k + 1])
+  std::vector<Entry> entries;
+  std::size_t bands = 0;
+
+  explicit MelByBin(const Matrix& w) : start(w.cols + 1, 0), bands(w.rows) {
+    for (std::size_t k = 0; k < w.cols; ++k) {
+      for (std::size_t m = 0; m < w.rows; ++m)
+        if (w(m, k) != 0.0f) entries.push_back({static_cast<std::uint32_t>(m), w(m, k)});
+      start[k + 1] = static_cast<std::uint32_t>(entries.size());
+    }
+  }
+};
+
+const MelByBin& genre_mel_bank() {
+  static const MelByBin bank(dsp::cached_mel_bank(dsp::MelParams{.sr = kAnalysisSr}).dense());
+  return bank;
+}
+
+void reshape(Matrix& m, std::size_t rows, std::size_t cols) {
+  m.rows = rows;
+  m.cols = cols;
+  m.data.resize(rows * cols);  // every element is overwritten before it is read
+}
+
+// Buffers reused by every call on a thread: first touches of fresh multi-megabyte buffers
+// (page faults) cost more than some of the features.
+struct Workspace {
+  Matrix power;  // (bins, T) |X|^2 for chroma
+  Matrix mel;    // (n_mels, T)
+  std::vector<float> mag_frames, tile, ptile, mel_tile, checkpoints, valley, peak;
+  MatrixD valley_all, peak_all;
+  std::vector<double> centroid, rolloff;
+  std::vector<float> pitches, mags;
+};
+
+// |X| in float32 of `count` frames of double spectra (frame j's bins at spectra[j * K + k]),
+// rounded to complex64 first as np.abs(stft(y)) does, written bin-major into the tile.
+void magnitudes_to_tile(const std::complex<double>* spectra, std::size_t count, std::size_t K,
+                        std::vector<float>& frames, float* tile) {
+  const std::size_t Kp = (K + 3) / 4 * 4;
+  frames.resize(kLanes * Kp);
+  // Lanes past the clip's last frame and the padding bins read as 0.
+  if (count < kLanes) std::fill(frames.begin() + static_cast<std::ptrdiff_t>(count * Kp), frames.end(), 0.0f);
+  for (std::size_t j = 0; j < count; ++j)
+    std::fill(frames.begin() + static_cast<std::ptrdiff_t>(j * Kp + K),
+              frames.begin() + static_cast<std::ptrdiff_t>((j + 1) * Kp), 0.0f);
+  for (std::size_t j = 0; j < count; ++j) {
+    const double* b = reinterpret_cast<const double*>(spectra + j * K);
+    float* dst = frames.data() + j * Kp;
+    std::size_t k = 0;
+#if defined(__SSE2__)
+    for (; k + 4 <= K; k += 4) {
+      const __m128 f01 = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k)),
+                                       _mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k + 2)));
+      const __m128 f23 = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k + 4)),
+                                       _mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k + 6)));
+      const __m128 re = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(2, 0, 2, 0));
+      const __m128 im = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(3, 1, 3, 1));
+      _mm_storeu_ps(dst + k, _mm_sqrt_ps(_mm_add_ps(_mm_mul_ps(re, re), _mm_mul_ps(im, im))));
+    }
+#endif
+    for (; k < K; ++k) {
+      const float re = static_cast<float>(b[2 * k]), im = static_cast<float>(b[2 * k + 1]);
+      dst[k] = std::sqrt(re * re + im * im);
+    }
+  }
+  // Transpose (kLanes, Kp) -> (K, kLanes) in 4 x 4 blocks.
+  for (std::size_t k = 0; k < K; k += 4) {
+    const std::size_t kn = std::min<std::size_t>(4, K - k);
+    for (std::size_t j = 0; j < kLanes; j += 4) {
+#if defined(__SSE2__)
+      __m128 r0 = _mm_loadu_ps(frames.data() + j * Kp + k);
+      __m128 r1 = _mm_loadu_ps(frames.data() + (j + 1) * Kp + k);
+      __m128 r2 = _mm_loadu_ps(frames.data() + (j + 2) * Kp + k);
+      __m128 r3 = _mm_loadu_ps(frames.data() + (j + 3) * Kp + k);
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+      const __m128 rows[4] = {r0, r1, r2, r3};
+      for (std::size_t i = 0; i < kn; ++i) _mm_storeu_ps(tile + (k + i) * kLanes + j, rows[i]);
+#else
+      for (std::size_t i = 0; i < kn; ++i)
+        for (std::size_t jj = 0; jj < 4; ++jj)
+          tile[(k + i) * kLanes + j + jj] = frames[(j + jj) * Kp + k + i];
+#endif
+    }
+  }
+}
+
+// Everything a tile of magnitudes gives directly. Results for frames t0 .. t0+count-1.
+class TileReducer {
+ public:
+  TileReducer(std::size_t K, std::size_t T, double sr, Workspace& ws)
+      : K_(K), sr_(sr), ws_(ws), mel_(genre_mel_bank()),
+        contrast_(detail::contrast_bands(K, ContrastParams{.sr = sr}), kLanes) {
+    ws.tile.assign(K * kLanes, 0.0f);
+    ws.ptile.assign(K * kLanes, 0.0f);
+    ws.mel_tile.assign(mel_.bands * kLanes, 0.0f);
+    ws.checkpoints.assign((K + kCheck - 1) / kCheck * kLanes, 0.0f);
+    ws.valley.assign(contrast_.n_bands() * kLanes, 0.0f);
+    ws.peak.assign(contrast_.n_bands() * kLanes, 0.0f);
+    reshape(ws.power, K, T);
+    reshape(ws.mel, mel_.bands, T);
+    ws.valley_all = MatrixD(contrast_.n_bands(), T);
+    ws.peak_all = MatrixD(contrast_.n_bands(), T);
+    ws.centroid.assign(T, 0.0);
+    ws.rolloff.assign(T, 0.0);
+    ws.pitches.clear();
+    ws.mags.clear();
+  }
+
+  void operator()(std::size_t t0, std::size_t count, const std::complex<double>* spectra) {
+    float* tile = ws_.tile.data();
+    magnitudes_to_tile(spectra, count, K_, ws_.mag_frames, tile);
+    sweep(t0, count);
+    rolloff_and_centroid(t0, count);
+    float fmax2[kLanes];
+    for (std::size_t j = 0; j < kLanes; ++j) fmax2[j] = fmax_[j] * fmax_[j];  // max of |X|^2
+    detail::tuning_peaks(ws_.ptile.data(), kLanes, count, fmax2, K_, sr_, TuningParams{},
+                         ws_.pitches, ws_.mags);
+    contrast_.run(tile, ws_.mag_frames.data(), (K_ + 3) / 4 * 4, count, ws_.valley.data(),
+                  ws_.peak.data());
+    for (std::size_t b = 0; b < contrast_.n_bands(); ++b)
+      for (std::size_t j = 0; j < count; ++j) {
+        ws_.valley_all(b, t0 + j) = ws_.valley[b * kLanes + j];
+        ws_.peak_all(b, t0 + j) = ws_.peak[b * kLanes + j];
+      }
+    for (std::size_t m = 0; m < mel_.bands; ++m) {
+      const float* src = ws_.mel_tile.data() + m * kLanes;
+      float* dst = ws_.mel.data.data() + m * ws_.mel.cols + t0;
+      for (std::size_t j = 0; j < count; ++j) dst[j] = src[j];
+    }
+  }
+
+ private:
+  // One pass over the bins: rolloff's float32 running sum (with checkpoints), centroid sums,
+  // the frame maximum, |X|^2 (stored for chroma) and the mel bands.
+  void sweep(std::size_t t0, std::size_t count) {
+    const float* tile = ws_.tile.data();
+    float* ptile = ws_.ptile.data();
+    float* mel = ws_.mel_tile.data();
+    std::fill(ws_.mel_tile.begin(), ws_.mel_tile.end(), 0.0f);
+    float cum[kLanes] = {}, bsum[kLanes] = {}, bmom[kLanes] = {};
+    std::fill(std::begin(fmax_), std::end(fmax_), 0.0f);
+    std::fill(std::begin(den_), std::end(den_), 0.0);
+    std::fill(std::begin(num_), std::end(num_), 0.0);
+    const std::size_t T = ws_.power.cols;
+    float fmax[kLanes] = {};
+    for (std::size_t k = 0; k < K_; ++k) {
+      const float* m = tile + k * kLanes;
+      const float kf = static_cast<float>(k);
+      float p[kLanes];  // local, so the compiler knows it aliases nothing
+      for (std::size_t j = 0; j < kLanes; ++j) {
+        const float v = m[j];
+        cum[j] += v;
+        bsum[j] += v;
+        bmom[j] += kf * v;
+        fmax[j] = v > fmax[j] ? v : fmax[j];
+        p[j] = v * v;
+      }
+      if ((k + 1) % kCheck == 0 || k + 1 == K_) {
+        float* ck = ws_.checkpoints.data() + (k / kCheck) * kLanes;
+        for (std::size_t j = 0; j < kLanes; ++j) {
+          ck[j] = cum[j];
+          den_[j] += bsum[j];
+          num_[j] += bmom[j];
+          bsum[j] = bmom[j] = 0.0f;
+        }
+      }
+      for (std::uint32_t e = mel_.start[k]; e < mel_.start[k + 1]; ++e) {
+        float* acc = mel + mel_.entries[e].band * kLanes;
+        const float w = mel_.entries[e].weight;
+        for (std::size_t j = 0; j < kLanes; ++j) acc[j] += w * p[j];
+      }
+      float* pw = ptile + k * kLanes;
+      for (std::size_t j = 0; j < kLanes; ++j) pw[j] = p[j];
+      float* dst = ws_.power.data.data() + k * T + t0;
+      if (count == kLanes) {
+        for (std::size_t j = 0; j < kLanes; ++j) dst[j] = p[j];
+      } else {
+        for (std::size_t j = 0; j < count; ++j) dst[j] = p[j];
+      }
+    }
+    std::copy(std::begin(fmax), std::end(fmax), std::begin(fmax_));
+  }
+
+  void rolloff_and_centroid(std::size_t t0, std::size_t count) {
+    const double hz_per_bin = 1.0 / (static_cast<double>(2 * (K_ - 1)) * (1.0 / sr_));
+    const float pct = static_cast<float>(0.85);  // numpy: float32(roll_percent) * float32 total
+    const double tiny = std::numeric_limits<float>::min();
+    const std::size_t nck = (K_ + kCheck - 1) / kCheck;
+    for (std::size_t j = 0; j < count; ++j) {
+      const float thr = pct * ws_.checkpoints[(nck - 1) * kLanes + j];
+      // The first checkpoint at or above the threshold, then the running sum inside that
+      // block, continued from the previous checkpoint: the same float32 additions as
+      // np.cumsum, so the bin is exact.
+      std::size_t c = 0;
+      while (c + 1 < nck && ws_.checkpoints[c * kLanes + j] < thr) ++c;
+      float run = c == 0 ? 0.0f : ws_.checkpoints[(c - 1) * kLanes + j];
+      std::size_t bin = std::min(K_, (c + 1) * kCheck) - 1;
+      for (std::size_t k = c * kCheck; k < std::min(K_, (c + 1) * kCheck); ++k) {
+        run += ws_.tile[k * kLanes + j];
+        if (!(run < thr)) {
+          bin = k;
+          break;
+        }
+      }
+      ws_.rolloff[t0 + j] = static_cast<double>(bin) * hz_per_bin;
+      // Silent frames are left unnormalised by librosa: their centroid is sum(f S) ~ 0.
+      const double num = num_[j] * hz_per_bin;
+      ws_.centroid[t0 + j] = den_[j] < tiny ? num : num / den_[j];
+    }
+  }
+
+  std::size_t K_;
+  double sr_;
+  Workspace& ws_;
+  const MelByBin& mel_;
+  detail::ContrastSelector contrast_;
+  float fmax_[kLanes] = {};
+  double den_[kLanes] = {}, num_[kLanes] = {};
+};
+
+// Per-coefficient MFCC means: the orthonormal DCT-II (float32 basis, as mfcc_from_mel_db) of
+// the per-band means of mel_db.
+std::array<double, kMfcc> mfcc_means(const Matrix& mel_db) {
+  const std::size_t N = mel_db.rows, T = mel_db.cols;
+  std::vector<double> band_mean(N);
+  for (std::size_t n = 0; n < N; ++n) band_mean[n] = mean_of(mel_db.row(n));
+  std::array<double, kMfcc> out{};
+  for (int k = 0; k < kMfcc; ++k) {
+    const double scale = std::sqrt((k == 0 ? 1.0 : 2.0) / static_cast<double>(N));
+    double acc = 0.0;
+    for (std::size_t n = 0; n < N; ++n) {
+      const float b = static_cast<float>(
+          scale * std::cos(std::numbers::pi * k * (2.0 * n + 1) / (2.0 * static_cast<double>(N))));
+      acc += static_cast<double>(b) * band_mean[n];
+    }
+    out[static_cast<std::size_t>(k)] = T == 0 ? 0.0 : acc;
+  }
+  return out;
+}
+
+thread_local Workspace tls_workspace;
+
 }  // namespace
 
 GenreFeatures genre_features(std::span<const float> y) {
   if (y.empty()) throw ParameterError("genre features: the signal is empty");
+  detail::check_audio(y, "genre features");
   GenreFeatures f;
   const double sr = kAnalysisSr;
+  Workspace& ws = tls_workspace;
 
-  // One magnitude STFT feeds everything librosa recomputes per feature with the same params.
-  const Matrix S = dsp::stft_magnitude(y);
-  const Matrix P = dsp::square(S);
-  const Matrix mel = melspectrogram(P, dsp::MelParams{.sr = sr});
+  const dsp::StftParams stft{};
+  const std::size_t K = static_cast<std::size_t>(stft.n_fft / 2 + 1);
+  const std::size_t T = dsp::n_frames(y.size(), stft);
+  TileReducer reduce(K, T, sr, ws);
+  dsp::stft_blocks(y, stft, kLanes, [&](std::size_t t0, std::size_t count,
+                                        const std::complex<double>* spectra) {
+    reduce(t0, count, spectra);
+  });
 
-  const auto mfcc = mfcc_from_mel_db(power_to_db(mel), {.n_mfcc = 13});
-  for (int c = 0; c < 13; ++c) f.mfcc[c] = mean_of(mfcc.row(c));
+  // Centroid, flux (mean(diff(c)) telescopes; numpy gives NaN for one frame, we give 0) and
+  // rolloff.
+  f.spectral_centroid = mean_of(std::span<const double>(ws.centroid));
+  f.spectral_flux = T > 1 ? (ws.centroid.back() - ws.centroid.front()) / static_cast<double>(T - 1)
+                          : 0.0;
+  f.spectral_rolloff = mean_of(std::span<const double>(ws.rolloff));
 
-  OnsetStrengthParams onset{};
-  onset.mel.mel.sr = sr;
-  onset.aggregate = OnsetAggregate::Median;
-  const auto envelope = onset_strength_from_mel(mel, onset);
+  // MFCC and beats from one dB mel spectrogram (top_db over the whole clip).
+  const Matrix mel_db = power_to_db(ws.mel);
+  f.mfcc = mfcc_means(mel_db);
+  const auto envelope = detail::onset_strength_from_mel_db(mel_db, OnsetAggregate::Median, stft);
   BeatTrackParams beat{};
   beat.tempo.sr = sr;
   const auto beats = beat_track(envelope, beat);
   f.tempo = beats.tempo;
   f.n_beats = static_cast<int>(beats.beats.size());
 
-  const auto centroid = spectral_centroid(S, sr);
-  f.spectral_centroid = mean_of(std::span<const double>(centroid));
-  // mean(diff(c)) telescopes; numpy gives NaN for a single frame, we give 0 (documented).
-  f.spectral_flux = centroid.size() > 1
-                        ? (centroid.back() - centroid.front()) / static_cast<double>(centroid.size() - 1)
-                        : 0.0;
-  const auto rolloff = spectral_rolloff(S, {.sr = sr});
-  f.spectral_rolloff = mean_of(std::span<const double>(rolloff));
   const auto zcr = zero_crossing_rate(y);
   f.zero_crossing_rate = mean_of(std::span<const double>(zcr));
   const auto rms_frames = rms(y);
   f.rms = mean_of(std::span<const float>(rms_frames));
 
-  f.chroma_tuning = estimate_tuning(P, sr);
-  const auto chroma = chroma_stft(P, ChromaParams{.sr = sr, .tuning = f.chroma_tuning});
+  f.chroma_tuning = detail::tuning_from_peaks(ws.pitches, ws.mags, TuningParams{});
+  const auto chroma = detail::chroma_stft_unchecked(ws.power, ChromaParams{.sr = sr}, f.chroma_tuning);
   for (int c = 0; c < 12; ++c) f.chroma[c] = mean_of(chroma.row(c));
 
-  const auto contrast = spectral_contrast(S, ContrastParams{.sr = sr});
+  // spectral_contrast: power_to_db (top_db per matrix) of peaks and valleys, then the means.
+  const MatrixD peak_db = power_to_db(ws.peak_all), valley_db = power_to_db(ws.valley_all);
   double total = 0;
-  for (std::size_t b = 0; b < contrast.rows && b < 7; ++b) {
-    f.spectral_contrast_bands[b] = mean_of(contrast.row(b));
-    total += std::accumulate(contrast.row(b).begin(), contrast.row(b).end(), 0.0);
+  const std::size_t nb = peak_db.rows;
+  for (std::size_t b = 0; b < nb && b < 7; ++b) {
+    double band = 0;
+    for (std::size_t t = 0; t < T; ++t) band += peak_db(b, t) - valley_db(b, t);
+    f.spectral_contrast_bands[b] = T ? band / static_cast<double>(T) : 0.0;
+    total += band;
   }
-  f.spectral_contrast = contrast.empty() ? 0.0 : total / static_cast<double>(contrast.size());
+  f.spectral_contrast = nb * T > 0 ? total / static_cast<double>(nb * T) : 0.0;
+  // Keep the buffers of a 30 s clip (~12 MB) for the next call, not those of a long signal.
+  if (T > kKeepFrames) ws = Workspace{};
   return f;
 }
 

@@ -9,25 +9,12 @@
 
 #include "echoelml/core/error.h"
 #include "echoelml/dsp/median_filter.h"
+#include "hpss_common.h"
 
 namespace echoelml::features {
 namespace {
 
-// util.softmask(X, X_ref, power, split_zeros) for one element.
-inline float softmask(float x, float x_ref, float power, bool split_zeros) {
-  float z = std::max(x, x_ref);
-  if (z < std::numeric_limits<float>::min()) return split_zeros ? 0.5f : 0.0f;
-  const float a = x / z, b = x_ref / z;
-  float m, r;
-  if (power == 2.0f) {  // numpy's ** 2 is a plain square
-    m = a * a;
-    r = b * b;
-  } else {
-    m = std::pow(a, power);
-    r = std::pow(b, power);
-  }
-  return m / (m + r);
-}
+using detail::softmask;
 
 struct Medians {
   Matrix harm, perc;
@@ -49,14 +36,8 @@ Matrix magnitude(const ComplexMatrix& D) {
   return m;
 }
 
-// (S * mask) * phase with magphase's phase: D / |D|, and 1 where |D| == 0.
 inline std::complex<float> apply(std::complex<float> d, float s, float mask) {
-  const bool zero = s == 0.0f;
-  const float denom = zero ? 1.0f : s;
-  const float pr = d.real() / denom + (zero ? 1.0f : 0.0f);
-  const float pi = d.imag() / denom;
-  const float a = s * mask;
-  return {a * pr, a * pi};
+  return detail::apply_mask(d, s, mask);
 }
 
 enum Want { kHarmonic = 1, kPercussive = 2 };

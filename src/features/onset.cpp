@@ -4,6 +4,7 @@
 #include <string>
 
 #include "echoelml/core/error.h"
+#include "spectral_common.h"
 
 namespace echoelml::features {
 namespace {
@@ -14,10 +15,7 @@ std::size_t leading_pad(const dsp::StftParams& s) {
 }
 
 // Positive first differences of the dB spectrogram, band-major like librosa's (bands, T-1).
-Matrix positive_differences(const Matrix& mel_power, const OnsetStrengthParams& p) {
-  dsp::validate(p.mel.stft);
-  if (mel_power.rows == 0) throw ParameterError("onset_strength: mel spectrogram has no bands");
-  const Matrix S = power_to_db(mel_power, p.db);
+Matrix positive_differences_db(const Matrix& S) {
   const std::size_t B = S.rows, T = S.cols;
   Matrix d(B, T > 0 ? T - 1 : 0);
   for (std::size_t b = 0; b < B; ++b) {
@@ -26,6 +24,12 @@ Matrix positive_differences(const Matrix& mel_power, const OnsetStrengthParams& 
     for (std::size_t t = 0; t + 1 < T; ++t) o[t] = std::max(0.0f, s[t + 1] - s[t]);
   }
   return d;
+}
+
+Matrix positive_differences(const Matrix& mel_power, const OnsetStrengthParams& p) {
+  dsp::validate(p.mel.stft);
+  if (mel_power.rows == 0) throw ParameterError("onset_strength: mel spectrogram has no bands");
+  return positive_differences_db(power_to_db(mel_power, p.db));
 }
 
 // np.mean over the band axis of a C-ordered (bands, frames) float32 array: numpy adds the
@@ -79,6 +83,14 @@ std::vector<float> onset_strength_from_mel(const Matrix& mel_power, const OnsetS
 
 std::vector<float> onset_strength(std::span<const float> y, const OnsetStrengthParams& p) {
   return onset_strength_from_mel(melspectrogram(y, p.mel), p);
+}
+
+std::vector<float> detail::onset_strength_from_mel_db(const Matrix& mel_db,
+                                                      OnsetAggregate aggregate,
+                                                      const dsp::StftParams& stft) {
+  const Matrix d = positive_differences_db(mel_db);
+  const auto agg = aggregate == OnsetAggregate::Mean ? band_mean(d) : band_median(d);
+  return finish(agg, mel_db.cols, stft);
 }
 
 OnsetEnvelopes onset_strength_both(const Matrix& mel_power, const OnsetStrengthParams& p) {

@@ -95,6 +95,13 @@ FileFeatures compute_file_features(const std::filesystem::path& path, unsigned s
   }
   if (sets & kTechniqueSet)
     out.technique = technique_features(get_mono(), info.channels >= 2 ? &get_stereo() : nullptr);
+  // Peak memory: the mono signal is no longer needed by the sets below, so drop it before
+  // the native-rate load and the mix set's spectra are allocated.
+  std::optional<std::size_t> mono_frames;
+  if (mono) {
+    mono_frames = mono->frames;
+    mono.reset();
+  }
   if (sets & kAppTechniqueSet) {
     // The app reads the buffer it was handed at its own rate: use the native-rate samples.
     auto native = io::load(path, {.sr = 0, .mono = false});
@@ -102,8 +109,9 @@ FileFeatures compute_file_features(const std::filesystem::path& path, unsigned s
     out.app_technique = app_technique_features(native);
   }
   if (sets & kMixSet) out.mix = mix_features(get_stereo());
-  out.duration_s = info.sr > 0 ? static_cast<double>(mono ? mono->frames : stereo ? stereo->frames : info.frames) /
-                                     (mono || stereo ? kAnalysisSr : info.sr)
+  const bool resampled = mono_frames || stereo;
+  out.duration_s = info.sr > 0 ? static_cast<double>(mono_frames ? *mono_frames : stereo ? stereo->frames : info.frames) /
+                                     (resampled ? kAnalysisSr : info.sr)
                                : 0.0;
   return out;
 }

@@ -4,6 +4,7 @@
 // same order, so the rounding matches.
 #include "echoelml/features/spectral.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -20,7 +21,7 @@ void check_magnitude(const Matrix& S, const char* who) {
   if (S.rows < 2)
     throw ParameterError(std::string(who) + ": spectrogram needs >= 2 frequency bins, got " +
                          std::to_string(S.rows));
-  bool bad = false;
+  int bad = 0;
   for (float v : S.data) bad |= !(v >= 0.0f && v <= std::numeric_limits<float>::max());
   if (bad)
     throw ParameterError(std::string(who) +
@@ -28,8 +29,10 @@ void check_magnitude(const Matrix& S, const char* who) {
 }
 
 void check_audio(std::span<const float> y, const char* who) {
-  bool bad = false;
-  for (float v : y) bad |= !std::isfinite(v);
+  // |v| <= FLT_MAX is false exactly for NaN and infinities; written so that it vectorises.
+  int bad = 0;
+  const float big = std::numeric_limits<float>::max();
+  for (float v : y) bad |= !(std::fabs(v) <= big);
   if (bad) throw ParameterError(std::string(who) + ": audio buffer is not finite everywhere");
 }
 
@@ -147,25 +150,42 @@ std::vector<double> zero_crossing_rate(std::span<const float> y, const ZcrParams
   const std::size_t L = static_cast<std::size_t>(p.frame_length);
   const std::size_t pad = p.center ? L / 2 : 0;
   const std::size_t hop = static_cast<std::size_t>(p.hop_length);
-  // Sign of each padded sample (edge padding repeats y[0] / y[n-1]); |x| <= threshold is +0.
-  auto negative = [&](std::size_t i) {
-    const float x = i < pad ? y.front() : (i - pad < n ? y[i - pad] : y.back());
-    return !(std::fabs(x) <= p.threshold) && std::signbit(x);
+  // x counts as negative when signbit(x) and |x| > threshold, i.e. x < -threshold. The edge
+  // padding repeats y[0] and y[n-1], so the only crossings are between y[m-1] and y[m],
+  // m in [1, n), at padded position m + pad.
+  const float neg = -p.threshold;
+  const float* x = y.data();
+  auto crossings = [&](std::ptrdiff_t lo, std::ptrdiff_t hi) {  // positions m in [lo, hi)
+    lo = std::max<std::ptrdiff_t>(lo, 1);
+    hi = std::min<std::ptrdiff_t>(hi, static_cast<std::ptrdiff_t>(n));
+    std::uint32_t c = 0;
+    for (std::ptrdiff_t m = lo; m < hi; ++m) c += (x[m] < neg) != (x[m - 1] < neg) ? 1u : 0u;
+    return c;
   };
-  // prefix[i] = crossings between padded samples (j-1, j) for j in 1..i.
-  const std::size_t padded = n + 2 * pad;
-  std::vector<std::uint32_t> prefix(padded, 0);
-  bool prev = negative(0);
-  for (std::size_t i = 1; i < padded; ++i) {
-    const bool cur = negative(i);
-    prefix[i] = prefix[i - 1] + (cur != prev ? 1u : 0u);
-    prev = cur;
-  }
-  // The first sample of a frame never counts (pad=False), so frame t sums j in (s, s+L).
+  const auto ipad = static_cast<std::ptrdiff_t>(pad);
   std::vector<double> out(T);
-  for (std::size_t t = 0; t < T; ++t) {
-    const std::size_t s = t * hop;
-    out[t] = static_cast<double>(prefix[s + L - 1] - prefix[s]) / static_cast<double>(L);
+  if (L % hop == 0) {
+    // Crossings per hop-sized block of padded positions; frame t covers blocks t .. t+L/hop-1
+    // except its own first position (the first sample of a frame never counts, pad=False).
+    const std::size_t per = L / hop, nblocks = T - 1 + per;
+    std::vector<std::uint32_t> block(nblocks);
+    for (std::size_t b = 0; b < nblocks; ++b) {
+      const auto lo = static_cast<std::ptrdiff_t>(b * hop) - ipad;
+      block[b] = crossings(lo, lo + static_cast<std::ptrdiff_t>(hop));
+    }
+    std::uint32_t window = 0;
+    for (std::size_t b = 0; b < per; ++b) window += block[b];
+    for (std::size_t t = 0; t < T; ++t) {
+      if (t > 0) window += block[t - 1 + per] - block[t - 1];
+      const auto first = static_cast<std::ptrdiff_t>(t * hop) - ipad;
+      out[t] = static_cast<double>(window - crossings(first, first + 1)) / static_cast<double>(L);
+    }
+    return out;
+  }
+  for (std::size_t t = 0; t < T; ++t) {  // frames j in (s, s + L) of padded positions
+    const auto s0 = static_cast<std::ptrdiff_t>(t * hop) - ipad;
+    out[t] = static_cast<double>(crossings(s0 + 1, s0 + static_cast<std::ptrdiff_t>(L))) /
+             static_cast<double>(L);
   }
   return out;
 }
@@ -180,17 +200,51 @@ std::vector<float> rms(std::span<const float> y, const RmsParams& p) {
   const std::size_t L = static_cast<std::size_t>(p.frame_length);
   const std::size_t pad = p.center ? L / 2 : 0;
   const std::size_t hop = static_cast<std::size_t>(p.hop_length);
+  auto sample = [&](std::size_t i) -> float {  // padded signal
+    if (n == 0) return 0.0f;
+    if (i < pad) return p.pad_mode == dsp::PadMode::Edge ? y.front() : 0.0f;
+    if (i - pad < n) return y[i - pad];
+    return p.pad_mode == dsp::PadMode::Edge ? y.back() : 0.0f;
+  };
+  std::vector<float> out(T);
+  const float count = static_cast<float>(L);
+  constexpr std::size_t kB = 128;  // numpy's pairwise summation block
+  const std::size_t m = L / kB;
+  if (L % kB == 0 && (m & (m - 1)) == 0 && hop % kB == 0) {
+    // numpy splits a sum of 128 * 2^j values into halves down to 128-value blocks, and every
+    // frame starts on a multiple of 128 of the padded signal: sum each block of squares once
+    // and combine a frame's blocks in the same binary tree. Bit-identical, 4x less work.
+    const std::size_t nblocks = ((T - 1) * hop + L) / kB;
+    std::vector<float> bsum(nblocks);
+    float sq[kB];
+    for (std::size_t b = 0; b < nblocks; ++b) {
+      const std::size_t s0 = b * kB;
+      if (s0 >= pad && s0 - pad + kB <= n) {
+        const float* src = y.data() + (s0 - pad);
+        for (std::size_t i = 0; i < kB; ++i) sq[i] = src[i] * src[i];
+      } else {
+        for (std::size_t i = 0; i < kB; ++i) {
+          const float v = sample(s0 + i);
+          sq[i] = v * v;
+        }
+      }
+      bsum[b] = detail::pairwise_sum(sq, kB);
+    }
+    std::vector<float> level(m);
+    for (std::size_t t = 0; t < T; ++t) {
+      std::copy_n(bsum.data() + t * hop / kB, m, level.data());
+      for (std::size_t w = m; w > 1; w /= 2)
+        for (std::size_t i = 0; i < w / 2; ++i) level[i] = level[2 * i] + level[2 * i + 1];
+      out[t] = std::sqrt(level[0] / count);
+    }
+    return out;
+  }
   // Squares of the padded signal in float32 (np.square), computed once and shared by frames.
   std::vector<float> sq(n + 2 * pad);
   for (std::size_t i = 0; i < sq.size(); ++i) {
-    float x;
-    if (i < pad) x = p.pad_mode == dsp::PadMode::Edge && n ? y.front() : 0.0f;
-    else if (i - pad < n) x = y[i - pad];
-    else x = p.pad_mode == dsp::PadMode::Edge && n ? y.back() : 0.0f;
+    const float x = sample(i);
     sq[i] = x * x;
   }
-  std::vector<float> out(T);
-  const float count = static_cast<float>(L);
   for (std::size_t t = 0; t < T; ++t)
     out[t] = std::sqrt(detail::pairwise_sum(sq.data() + t * hop, L) / count);
   return out;

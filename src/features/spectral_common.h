@@ -3,8 +3,13 @@
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 #include "echoelml/core/matrix.h"
+#include "echoelml/dsp/stft.h"
+#include "echoelml/features/chroma.h"
+#include "echoelml/features/onset.h"
+#include "echoelml/features/spectral.h"
 
 namespace echoelml::features::detail {
 
@@ -42,5 +47,54 @@ inline float pairwise_sum(const float* a, std::size_t n) {
   half -= half % 8;
   return pairwise_sum(a, half) + pairwise_sum(a + half, n - half);
 }
+
+// ---- Building blocks for fused passes (genre_set.cpp). Inputs are trusted: they come
+// from our own STFT of checked audio, so the public functions' validation passes are skipped.
+// A "tile" holds `lanes` frames bin-major: value (bin k, frame j) at tile[k * lanes + j].
+
+/// Frames per tile in the fused kernels: 4 SSE vectors (2 AVX) per bin row.
+inline constexpr std::size_t kTileLanes = 16;
+
+/// spectral_contrast's bands for n_bins bins: sorted values are bins [begin, end), q per side.
+struct ContrastBand {
+  std::size_t begin = 0, end = 0, q = 1;
+};
+std::vector<ContrastBand> contrast_bands(std::size_t n_bins, const ContrastParams& p);
+
+/// Valley and peak (float32 means of the q smallest / largest values, summed in ascending
+/// order as librosa's np.mean over a sorted array) of every band for the frames of a tile.
+/// Bit-identical to spectral_contrast's.
+class ContrastSelector {
+ public:
+  ContrastSelector(std::vector<ContrastBand> bands, std::size_t lanes);
+  std::size_t n_bands() const { return bands_.size(); }
+  /// The same frames twice: bin-major `tile` (kTileLanes frames, zero-padded past `count`) and
+  /// frame-major `frames` (frame j's bin k at frames[j * frame_stride + k]).
+  /// valley/peak: [band * kTileLanes + j] for j < count.
+  void run(const float* tile, const float* frames, std::size_t frame_stride, std::size_t count,
+           float* valley, float* peak);
+
+ private:
+  std::vector<ContrastBand> bands_;
+  std::size_t lanes_;
+  std::vector<float> lo_, hi_, scratch_;  // scratch_: two sides' candidates of the widest band
+};
+
+/// piptrack's peaks on a tile of a power spectrogram (bin-major, `lanes` frames, `count`
+/// valid), `frame_max[j]` = max over all bins of frame j: appends each peak's pitch (Hz) and
+/// interpolated magnitude, as estimate_tuning does.
+void tuning_peaks(const float* tile, std::size_t lanes, std::size_t count, const float* frame_max,
+                  std::size_t n_bins, double sr, const TuningParams& p, std::vector<float>& pitches,
+                  std::vector<float>& mags);
+/// The rest of estimate_tuning: median magnitude selection, then pitch_tuning.
+double tuning_from_peaks(const std::vector<float>& pitches, const std::vector<float>& mags,
+                         const TuningParams& p);
+
+/// chroma_stft(power, tuning) without the input checks (power finite and >= 0 by construction).
+Matrix chroma_stft_unchecked(const Matrix& power, const ChromaParams& p, double tuning);
+
+/// onset_strength from an already dB-scaled mel spectrogram (power_to_db(mel, top_db 80)).
+std::vector<float> onset_strength_from_mel_db(const Matrix& mel_db, OnsetAggregate aggregate,
+                                              const dsp::StftParams& stft);
 
 }  // namespace echoelml::features::detail

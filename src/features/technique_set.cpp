@@ -1,36 +1,82 @@
-// The guide's six TechniqueRecognizer features, sharing one complex STFT of the full signal.
+// The guide's six TechniqueRecognizer features; the STFT-based three come from one streaming pass.
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cmath>
 
 #include "echoelml/core/error.h"
-#include "echoelml/dsp/stft.h"
 #include "echoelml/features/autocorr.h"
-#include "echoelml/features/hpss.h"
-#include "echoelml/features/mel.h"
-#include "echoelml/features/onset.h"
 #include "echoelml/features/sets.h"
+#include "technique_stream.h"
 
 namespace echoelml::features {
 namespace {
 
-// np.corrcoef(L, R)[0, 1] in float64.
+// Four partial float64 sums: one dependent add chain costs its latency per sample.
+template <typename F>
+double sum4(std::size_t n, F f) {
+  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    a0 += f(i);
+    a1 += f(i + 1);
+    a2 += f(i + 2);
+    a3 += f(i + 3);
+  }
+  for (; i < n; ++i) a0 += f(i);
+  return (a0 + a1) + (a2 + a3);
+}
+
+struct SignalStats {
+  float lo, hi;    // min and max
+  double sum_abs;  // sum |y| in float64
+};
+
+// Four lanes of min, max and |y| sums (SSE2); y is finite (the loader rejects NaN), so
+// minps/maxps give the same extremes as std::minmax_element.
+SignalStats signal_stats(std::span<const float> y) {
+  const std::size_t n = y.size();
+  __m128 lo = _mm_set1_ps(y[0]), hi = lo;
+  __m128d s0 = _mm_setzero_pd(), s1 = _mm_setzero_pd();
+  const __m128 sign = _mm_set1_ps(-0.0f);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m128 v = _mm_loadu_ps(y.data() + i);
+    lo = _mm_min_ps(lo, v);
+    hi = _mm_max_ps(hi, v);
+    const __m128 a = _mm_andnot_ps(sign, v);
+    s0 = _mm_add_pd(s0, _mm_cvtps_pd(a));
+    s1 = _mm_add_pd(s1, _mm_cvtps_pd(_mm_movehl_ps(a, a)));
+  }
+  alignas(16) float l4[4], h4[4];
+  alignas(16) double d0[2], d1[2];
+  _mm_store_ps(l4, lo);
+  _mm_store_ps(h4, hi);
+  _mm_store_pd(d0, s0);
+  _mm_store_pd(d1, s1);
+  SignalStats st{std::min(std::min(l4[0], l4[1]), std::min(l4[2], l4[3])),
+                 std::max(std::max(h4[0], h4[1]), std::max(h4[2], h4[3])), (d0[0] + d0[1]) + (d1[0] + d1[1])};
+  for (; i < n; ++i) {
+    st.lo = std::min(st.lo, y[i]);
+    st.hi = std::max(st.hi, y[i]);
+    st.sum_abs += std::abs(y[i]);
+  }
+  return st;
+}
+
+// np.corrcoef(L, R)[0, 1] in float64: means, then the three centred sums in one pass.
 double pearson(std::span<const float> a, std::span<const float> b) {
   const std::size_t n = a.size();
-  double ma = 0, mb = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= static_cast<double>(n);
-  mb /= static_cast<double>(n);
-  double sab = 0, saa = 0, sbb = 0;
+  const double ma = sum4(n, [&](std::size_t i) { return double(a[i]); }) / static_cast<double>(n);
+  const double mb = sum4(n, [&](std::size_t i) { return double(b[i]); }) / static_cast<double>(n);
+  double sab[2] = {}, saa[2] = {}, sbb[2] = {};
   for (std::size_t i = 0; i < n; ++i) {
     const double da = a[i] - ma, db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
+    sab[i & 1] += da * db;
+    saa[i & 1] += da * da;
+    sbb[i & 1] += db * db;
   }
-  return sab / std::sqrt(saa * sbb);  // NaN for a constant channel, as numpy
+  return (sab[0] + sab[1]) / std::sqrt((saa[0] + saa[1]) * (sbb[0] + sbb[1]));  // NaN for a constant channel, as numpy
 }
 
 }  // namespace
@@ -41,9 +87,10 @@ TechniqueFeatures technique_features(const io::AudioBuffer& mono, const io::Audi
   TechniqueFeatures f;
   const std::span<const float> y = mono.channel(0);
 
-  // float32 max - min, as numpy computes it on the float32 signal.
-  const auto [lo, hi] = std::minmax_element(y.begin(), y.end());
-  f.dynamic_range = static_cast<double>(*hi - *lo);
+  // float32 max - min, as numpy computes it on the float32 signal; one pass that also sums
+  // |y| for harmonic_ratio.
+  const SignalStats st = signal_stats(y);
+  f.dynamic_range = static_cast<double>(st.hi - st.lo);
 
   if (stereo && stereo->channels >= 2) {
     // A constant channel (digital silence) has no defined correlation: numpy gives NaN, which
@@ -52,35 +99,14 @@ TechniqueFeatures technique_features(const io::AudioBuffer& mono, const io::Audi
     if (std::isfinite(r)) f.stereo_width = 1.0 - r;
   }
 
-  const ComplexMatrix D = dsp::stft(y);
-  {
-    // np.var(np.abs(D)), population variance over every bin and frame.
-    Matrix S(D.rows, D.cols);
-    double sum = 0;
-    for (std::size_t i = 0; i < D.data.size(); ++i) {
-      const float re = D.data[i].real(), im = D.data[i].imag();
-      S.data[i] = std::sqrt(re * re + im * im);
-      sum += S.data[i];
-    }
-    const double mean = sum / static_cast<double>(S.size());
-    double var = 0;
-    for (float v : S.data) var += (v - mean) * (v - mean);
-    f.spectrum_variance = var / static_cast<double>(S.size());
-
-    OnsetStrengthParams onset{};
-    onset.mel.mel.sr = kAnalysisSr;
-    onset.aggregate = OnsetAggregate::Mean;
-    const auto env = onset_strength_from_mel(melspectrogram(dsp::square(S), onset.mel.mel), onset);
-    double acc = 0;
-    for (float v : env) acc += v;
-    f.transient_strength = env.empty() ? 0.0 : acc / static_cast<double>(env.size());
-  }
-
   f.temporal_modulation = temporal_modulation(y, kAnalysisSr);
 
-  const auto spectra = hpss(D);
-  const auto harmonic = dsp::istft(spectra.harmonic, y.size());
-  f.harmonic_ratio = harmonic_ratio(y, harmonic);
+  // STFT, onset envelope, HPSS and inverse STFT in one pass over bounded chunks of frames:
+  // the whole-file complex spectra librosa builds would take ~13x the signal's size.
+  const auto pass = detail::technique_spectral_pass(y, kAnalysisSr);
+  f.spectrum_variance = pass.spectrum_variance;
+  f.transient_strength = pass.transient_strength;
+  f.harmonic_ratio = pass.harmonic_sum / (st.sum_abs + 1e-6);  // as harmonic_ratio() in hpss.cpp
   return f;
 }
 

@@ -88,12 +88,16 @@ std::vector<double> tempogram_mean(std::span<const float> env, int W) {
   const double tiny = std::numeric_limits<double>::min();
   for (std::size_t t = 0; t < n; ++t) {
     const float* src = padded.data() + t;
-    double energy = 0.0;  // lag 0 = the frame's max |autocorrelation|
-    for (std::size_t k = 0; k < w; ++k) {
-      const double v = static_cast<double>(src[k]) * window[k];
-      frame[k] = v;
-      energy += v * v;
-    }
+    for (std::size_t k = 0; k < w; ++k) frame[k] = static_cast<double>(src[k]) * window[k];
+    // lag 0 = the frame's max |autocorrelation|. Four partial sums break the chain of
+    // dependent additions (the order changes the sum by ~1e-16 relative, far below anything
+    // the argmax over lags can resolve).
+    double e4[4] = {0.0, 0.0, 0.0, 0.0};
+    std::size_t k = 0;
+    for (; k + 4 <= w; k += 4)
+      for (std::size_t i = 0; i < 4; ++i) e4[i] += frame[k + i] * frame[k + i];
+    for (; k < w; ++k) e4[0] += frame[k] * frame[k];
+    const double energy = (e4[0] + e4[1]) + (e4[2] + e4[3]);
     if (energy < tiny) continue;  // librosa leaves such a frame unscaled: it is ~0 anyway
     fft.forward(frame.get(), spec.get());
     const double inv = 1.0 / energy;

@@ -60,32 +60,27 @@ double pitch_tuning(std::span<const float> frequencies, const TuningParams& p) {
   return edges[static_cast<std::size_t>(best)];
 }
 
-double estimate_tuning(const Matrix& S, double sr, const TuningParams& p) {
-  validate(p);
-  if (!(sr > 0)) throw ParameterError("estimate_tuning: sr must be > 0");
-  detail::check_magnitude(S, "estimate_tuning");
-  const std::size_t K = S.rows, T = S.cols;
+namespace detail {
+
+void tuning_peaks(const float* tile, std::size_t lanes, std::size_t count, const float* frame_max,
+                  std::size_t n_bins, double sr, const TuningParams& p, std::vector<float>& pitches,
+                  std::vector<float>& mags) {
+  const std::size_t K = n_bins;
   const int n_fft = static_cast<int>(2 * (K - 1));
   const auto freq = dsp::fft_frequencies(sr, n_fft);
   const double fmax = std::min(p.fmax, sr / 2.0);
   // ref = threshold * max over all bins, in float32.
-  std::vector<float> ref(T, 0.0f);
-  for (std::size_t k = 0; k < K; ++k) {
-    const float* row = S.data.data() + k * T;
-    for (std::size_t t = 0; t < T; ++t) ref[t] = std::max(ref[t], row[t]);
-  }
   const float thr = static_cast<float>(p.threshold);
-  for (auto& r : ref) r = thr * r;
+  std::vector<float> ref(count);
+  for (std::size_t t = 0; t < count; ++t) ref[t] = thr * frame_max[t];
   // Peaks: bins inside [fmin, fmax) where the thresholded spectrum x = S * (S > ref) has
   // x[k] > x[k-1] and x[k] >= x[k+1]. Bin 0 is never a peak and Nyquist is never < fmax.
-  std::vector<float> pitches, mags;
-  const double hz_per_bin_num = sr;
   for (std::size_t k = 1; k + 1 < K; ++k) {
     if (!(freq[k] >= p.fmin && freq[k] < fmax)) continue;
-    const float* lo = S.data.data() + (k - 1) * T;
-    const float* mid = lo + T;
-    const float* hi = mid + T;
-    for (std::size_t t = 0; t < T; ++t) {
+    const float* lo = tile + (k - 1) * lanes;
+    const float* mid = lo + lanes;
+    const float* hi = mid + lanes;
+    for (std::size_t t = 0; t < count; ++t) {
       const float r = ref[t];
       const float xl = lo[t] > r ? lo[t] : 0.0f;
       const float xm = mid[t] > r ? mid[t] : 0.0f;
@@ -97,13 +92,18 @@ double estimate_tuning(const Matrix& S, double sr, const TuningParams& p) {
       const float shift = std::fabs(b) >= std::fabs(a) ? 0.0f : static_cast<float>(-b / a);
       const float grad = (hi[t] - lo[t]) / 2.0f;  // np.gradient, central difference
       const float dskew = (0.5f * grad) * shift;
-      pitches.push_back(static_cast<float>((static_cast<double>(k) + shift) * hz_per_bin_num /
+      pitches.push_back(static_cast<float>((static_cast<double>(k) + shift) * sr /
                                            static_cast<double>(n_fft)));
       mags.push_back(mid[t] + dskew);
     }
   }
+}
+
+double tuning_from_peaks(const std::vector<float>& pitches, const std::vector<float>& mags,
+                         const TuningParams& p) {
   // Keep the peaks whose magnitude is >= the median magnitude (float32 np.median).
   std::vector<float> valid;
+  valid.reserve(mags.size());
   for (std::size_t i = 0; i < pitches.size(); ++i)
     if (pitches[i] > 0.0f) valid.push_back(mags[i]);
   float median = 0.0f;
@@ -120,6 +120,23 @@ double estimate_tuning(const Matrix& S, double sr, const TuningParams& p) {
   for (std::size_t i = 0; i < pitches.size(); ++i)
     if (pitches[i] > 0.0f && mags[i] >= median) selected.push_back(pitches[i]);
   return pitch_tuning(selected, p);
+}
+
+}  // namespace detail
+
+double estimate_tuning(const Matrix& S, double sr, const TuningParams& p) {
+  validate(p);
+  if (!(sr > 0)) throw ParameterError("estimate_tuning: sr must be > 0");
+  detail::check_magnitude(S, "estimate_tuning");
+  const std::size_t K = S.rows, T = S.cols;
+  std::vector<float> frame_max(T, 0.0f);
+  for (std::size_t k = 0; k < K; ++k) {
+    const float* row = S.data.data() + k * T;
+    for (std::size_t t = 0; t < T; ++t) frame_max[t] = std::max(frame_max[t], row[t]);
+  }
+  std::vector<float> pitches, mags;
+  detail::tuning_peaks(S.data.data(), T, T, frame_max.data(), K, sr, p, pitches, mags);
+  return detail::tuning_from_peaks(pitches, mags, p);
 }
 
 }  // namespace echoelml::features

@@ -129,6 +129,7 @@ void validate_dataset(ModelKind kind, const Dataset& d) {
   check_finite(kind, d.features, "feature");
   if (!d.strata.empty() && d.strata.size() != n)
     fail(kind, fmt::format("{} strata for {} rows", d.strata.size(), n));
+  if (!d.rel.empty() && d.rel.size() != n) fail(kind, fmt::format("{} rel entries for {} rows", d.rel.size(), n));
 
   if (kind == ModelKind::Genre) {
     if (d.labels.size() != n) fail(kind, fmt::format("{} labels for {} rows", d.labels.size(), n));

@@ -21,6 +21,7 @@
 #include "train/checkpoint.h"
 #include "train/models.h"
 #include "train/prep.h"
+#include "train/validation_file.h"
 
 namespace echoelml::train {
 namespace {
@@ -352,6 +353,23 @@ TrainResult train_model(ModelKind kind, const Dataset& data, const TrainConfig& 
   if (kind != ModelKind::Mix)
     for (ProductionTechnique t : all_techniques()) norm["technique_labels"].push_back(std::string(raw_value(t)));
   write_file_atomic(out_dir / (name + ".norm.json"), norm.dump(2));
+
+  // The reference rows for exporters and analysis: outputs exactly as predict() gives them.
+  const auto vrows = detail::validation_rows(monitor_rows, kValidationFileRows);
+  Matrix vx(vrows.size(), data.features.cols);
+  for (std::size_t i = 0; i < vrows.size(); ++i)
+    std::copy_n(data.features.row(vrows[i]).begin(), vx.cols, vx.row(i).begin());
+  std::vector<std::string> out_names;
+  std::vector<std::int64_t> out_sizes;
+  for (const auto& o : res.spec.outputs) {
+    out_names.push_back(o.name);
+    std::int64_t size = 1;
+    for (auto d : o.shape) size *= d;
+    out_sizes.push_back(size);
+  }
+  json vjson = detail::validation_json(kind, data, vrows, predict(ckpt, vx, cfg.threads), out_names, out_sizes);
+  vjson["evaluated_on"] = report["evaluated_on"];
+  write_file_atomic(out_dir / (name + ".validation.json"), vjson.dump());
   return res;
 }
 

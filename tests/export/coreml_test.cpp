@@ -1,4 +1,5 @@
 // Round trips: ModelSpec -> .mlmodel -> validate -> evaluate, compared with runtime::evaluate.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include "echoelml/export/coreml.h"
 
 #include <fstream>
@@ -145,16 +146,56 @@ TEST_P(CoreMLRoundTrip, MixAnalyzerLoadsAndComputesItsOutputs) {
 }
 
 TEST_P(CoreMLRoundTrip, GuideLayoutTakesMultiArrayInputs) {
-  auto spec = test::technique_spec(11);
+  auto spec = test::genre_spec(11, true);
   auto path = dir_ / "guide.mlmodel";
   export_coreml(spec, path, {.layout = CoreMLLayout::Guide, .quantize_8bit = q8()});
   expect_valid(path);
-  auto [fm, x] = make_inputs(AppModel::TechniqueRecognizer, 3, true);
+  auto [fm, x] = make_inputs(AppModel::GenreClassifier, 3, true);
   auto got = predict_coreml(path, fm);
-  expect_near_all(got.at("techniques").array, runtime::evaluate(spec, {{"x", x}}).at("t").values, tol(), "techniques");
+  auto want = runtime::evaluate(spec, {{"x", x}});
+  expect_near_all(got.at("genre").array, want.at("probs").values, tol(), "genre");
+  expect_near_all(got.at("confidence").array, want.at("conf").values, tol(), "confidence");
   // The app's Double scalars are refused by a MultiArray input (Core ML's MultiArrayConstraint).
-  auto [app_fm, unused] = make_inputs(AppModel::TechniqueRecognizer, 3, false);
+  auto [app_fm, unused] = make_inputs(AppModel::GenreClassifier, 3, false);
   EXPECT_THROW(predict_coreml(path, app_fm), ParameterError);
+}
+
+TEST_P(CoreMLRoundTrip, GuideTechniqueRecognizerTakesOneFeaturesArrayOfSix) {
+  auto spec = test::technique6_spec(12);
+  auto path = dir_ / "guide_technique.mlmodel";
+  export_coreml(spec, path, {.layout = CoreMLLayout::Guide, .quantize_8bit = q8()});
+  expect_valid(path);
+  Tensor x{{6}, {0.9f, 0.2f, 0.01f, 3.5f, 1.2f, 0.6f}};
+  auto got = predict_coreml(path, {{"features", FeatureValue::of_array({6}, {x.values.begin(), x.values.end()})}});
+  expect_near_all(got.at("techniques").array, runtime::evaluate(spec, {{"features", x}}).at("techniques").values, tol(),
+                  "techniques");
+  // The app layout needs the 4 inputs the app sends: the 6-input model is refused with the reason.
+  try {
+    export_coreml(spec, dir_ / "app.mlmodel", {.quantize_8bit = q8()});
+    FAIL();
+  } catch (const ParameterError& e) {
+    EXPECT_NE(std::string(e.what()).find("transient_strength"), std::string::npos) << e.what();
+  }
+}
+
+TEST_P(CoreMLRoundTrip, MixAnalyzerWithFiveHeadsKeepsThemInBothLayouts) {
+  auto spec = test::mix5_spec(14);
+  auto [fm, x] = make_inputs(AppModel::MixAnalyzer, 6);
+  auto want = runtime::evaluate(spec, {{"spectrum", x}});
+  const char* names[4] = {"dynamic_range", "stereo_width", "peak_level", "rms_level"};
+  export_coreml(spec, dir_ / "app.mlmodel", {.quantize_8bit = q8()});
+  expect_valid(dir_ / "app.mlmodel");
+  auto app = predict_coreml(dir_ / "app.mlmodel", fm);
+  export_coreml(spec, dir_ / "guide.mlmodel", {.layout = CoreMLLayout::Guide, .quantize_8bit = q8()});
+  expect_valid(dir_ / "guide.mlmodel");
+  auto guide = predict_coreml(dir_ / "guide.mlmodel", fm);
+  expect_near_all(app.at("freq_balance").array, want.at("freq_balance").values, tol(), "freq_balance");
+  for (const char* n : names) {
+    const double w = want.at(n).values[0], t = tol() * std::max(1.0, std::abs(w));
+    EXPECT_NEAR(app.at(n).d, w, n == std::string("dynamic_range") ? 20 * t : t) << n;  // dB head: scale 20
+    ASSERT_EQ(guide.at(n).type, FeatureValue::Type::MultiArray) << n;
+    EXPECT_NEAR(guide.at(n).array.at(0), app.at(n).d, 1e-9) << n;
+  }
 }
 
 TEST_P(CoreMLRoundTrip, GuideLayoutPatternGeneratorUsesConcatND) {

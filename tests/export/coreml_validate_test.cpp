@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "echoelml/core/error.h"
 #include "echoelml/export/coreml.h"
 #include "export/coreml_internal.h"
 #include "spec_fixtures.h"
@@ -92,6 +93,69 @@ TEST_F(BrokenModels, QuantizedWeightsNeedSpec3AndRank2OutputsNeedExactMapping) {
 TEST_F(BrokenModels, PipelineOutputTypeMustMatchItsStage) {
   genre_.mutable_description()->mutable_output(2)->mutable_type()->mutable_multiarraytype()->set_datatype(cml::ArrayFeatureType::DOUBLE);
   EXPECT_NE(errors_of(genre_).find("output 'confidence' TYPE_MISMATCH"), std::string::npos);
+}
+
+// Updatable guide GenreClassifier: only the genre path trains, never 8-bit weights.
+class BrokenUpdatable : public BrokenModels {
+ protected:
+  void SetUp() override {
+    BrokenModels::SetUp();
+    CoreMLOptions opt;
+    opt.layout = CoreMLLayout::Guide;
+    opt.updatable = true;
+    export_coreml(test::genre_spec(2, true), dir_ / "u.mlmodel", opt);
+    upd_ = read_model(dir_ / "u.mlmodel");
+  }
+  cml::NeuralNetworkLayer* layer(const std::string& name) {
+    for (auto& l : *upd_.mutable_neuralnetwork()->mutable_layers())
+      if (l.name() == name) return &l;
+    return nullptr;
+  }
+  cml::Model upd_;
+};
+
+TEST_F(BrokenUpdatable, TheExportIsValidAndTrainsTheGenrePathNotTheConfidenceHead) {
+  EXPECT_EQ(errors_of(upd_), "");
+  ASSERT_NE(layer("fc2"), nullptr);
+  EXPECT_TRUE(layer("fc2")->isupdatable());   // last dense layer before the genre softmax
+  EXPECT_FALSE(layer("conf")->isupdatable());  // the last dense layer overall, but not on the loss path
+}
+
+TEST_F(BrokenUpdatable, AnUpdatableLayerOffTheLossPathIsRejected) {
+  layer("conf")->set_isupdatable(true);
+  EXPECT_NE(errors_of(upd_).find("does not feed the loss input 'genre'"), std::string::npos) << errors_of(upd_);
+}
+
+TEST_F(BrokenUpdatable, QuantizedUpdatableWeightsAreRejected) {
+  auto* w = layer("fc2")->mutable_innerproduct()->mutable_weights();
+  std::vector<float> v(w->floatvalue().begin(), w->floatvalue().end());
+  w->clear_floatvalue();
+  quantize_linear_8bit(v, layer("fc2")->innerproduct().outputchannels(), w);
+  EXPECT_NE(errors_of(upd_).find("updatable layers cannot have quantized weights"), std::string::npos);
+  CoreMLOptions both;
+  both.layout = CoreMLLayout::Guide;
+  both.updatable = true;
+  both.quantize_8bit = true;
+  EXPECT_THROW(export_coreml(test::genre_spec(2, true), dir_ / "x.mlmodel", both), ParameterError);
+}
+
+TEST_F(BrokenUpdatable, CrossEntropyNeedsASoftmaxOutput) {
+  auto* loss = upd_.mutable_neuralnetwork()->mutable_updateparams()->mutable_losslayers(0);
+  loss->mutable_categoricalcrossentropylosslayer()->set_input("confidence");
+  EXPECT_NE(errors_of(upd_).find("must be the output of a softmax layer"), std::string::npos);
+}
+
+TEST(UpdatableRefusal, NamesModelLayoutAndReason) {
+  for (auto m : {AppModel::GenreClassifier, AppModel::TechniqueRecognizer, AppModel::PatternGenerator, AppModel::MixAnalyzer}) {
+    auto app = updatable_refusal(m, CoreMLLayout::App);
+    ASSERT_TRUE(app.has_value());
+    EXPECT_NE(app->find(std::string(to_string(m))), std::string::npos) << *app;
+  }
+  EXPECT_NE(updatable_refusal(AppModel::GenreClassifier, CoreMLLayout::App)->find("ArrayFeatureExtractor"), std::string::npos);
+  EXPECT_FALSE(updatable_refusal(AppModel::GenreClassifier, CoreMLLayout::Guide).has_value());
+  EXPECT_FALSE(updatable_refusal(AppModel::TechniqueRecognizer, CoreMLLayout::Guide).has_value());
+  EXPECT_NE(updatable_refusal(AppModel::PatternGenerator, CoreMLLayout::Guide)->find("LSTM"), std::string::npos);
+  EXPECT_TRUE(updatable_refusal(AppModel::MixAnalyzer, CoreMLLayout::Guide).has_value());
 }
 
 }  // namespace

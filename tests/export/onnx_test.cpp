@@ -12,6 +12,7 @@
 #include "echoelml/core/error.h"
 #include "spec_fixtures.h"
 #include "support/shared_data.h"
+#include "torch_reference.h"
 
 namespace echoelml::exporter {
 namespace {
@@ -91,6 +92,38 @@ TEST_F(OnnxRuntime, ConcatOfTwoInputsMatches) {
   s.outputs = {{"z", {5}, ""}};
   std::mt19937 rng(5);
   compare(s, {{"a", test::random_tensor(rng, {3})}, {"b", test::random_tensor(rng, {2})}}, 1e-4);
+}
+
+// onnxruntime against PyTorch (the trained model's framework) on validation-like rows.
+TEST_F(OnnxRuntime, MatchesTorchOnValidationRowsOfAllFourModels) {
+  if (test::torch_python().empty()) FAIL() << "python3 with torch not found (Debian python3-torch)";
+  auto dir = test::make_temp_dir("onnx_torch");
+  const std::vector<runtime::ModelSpec> specs{test::genre_spec(51, true), test::technique6_spec(52), test::pattern_spec(53),
+                                              test::mix5_spec(54)};
+  std::vector<ValidationSet> sets;
+  std::vector<std::pair<const runtime::ModelSpec*, ValidationSet*>> jobs;
+  for (const auto& spec : specs) sets.push_back(test::random_rows(spec, 3, 11, 0.0, 2.0));
+  for (std::size_t i = 0; i < specs.size(); ++i) jobs.emplace_back(&specs[i], &sets[i]);
+  test::torch_fill(jobs, dir);
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    const auto& spec = specs[k];
+    const auto& val = sets[k];
+    SCOPED_TRACE(spec.name);
+    export_onnx(spec, dir / "m.onnx");
+    std::size_t at_row = 0;
+    for (const auto& row : val.features) {
+      const auto& in = spec.inputs.at(0);
+      auto got = run_ort(dir / "m.onnx", {{in.name, {{"dims", in.shape}, {"data", row}}}}, dir);
+      std::vector<double> flat;
+      for (const auto& o : spec.outputs)
+        for (double v : got.at(o.name)["data"].get<std::vector<double>>()) flat.push_back(v);
+      const auto& want = val.outputs[at_row++];
+      ASSERT_EQ(flat.size(), want.size());
+      for (std::size_t i = 0; i < flat.size(); ++i)
+        EXPECT_NEAR(flat[i], want[i], 1e-4 * std::max(1.0, std::abs(want[i]))) << "row " << at_row - 1 << " output " << i;
+    }
+  }
+  fs::remove_all(dir);
 }
 
 TEST(OnnxExport, InvalidSpecIsRefusedAndNothingWritten) {

@@ -93,4 +93,41 @@ inline ModelSpec mix_spec(unsigned seed) {
   return s;
 }
 
+// The guide's 6-input TechniqueRecognizer, with the input_groups metadata training writes.
+inline ModelSpec technique6_spec(unsigned seed) {
+  std::mt19937 rng(seed);
+  ModelSpec s;
+  s.name = "TechniqueRecognizer";
+  s.inputs = {{"features", {6}, ""}};
+  s.layers = {standardize(rng, "features", "xs", 6), dense(rng, "fc1", "xs", "h", 6, 12, Activation::Relu),
+              dense(rng, "techniques", "h", "techniques", 12, 20, Activation::Sigmoid)};
+  s.outputs = {{"techniques", {20}, ""}};
+  s.metadata["input_groups"] =
+      "dynamic_range:1\nstereo_width:1\nspectrum_variance:1\ntemporal_modulation:1\ntransient_strength:1\nharmonic_ratio:1";
+  return s;
+}
+
+// MixAnalyzer as training writes it: five heads, dynamic range scaled to dB by a Scale layer.
+inline ModelSpec mix5_spec(unsigned seed) {
+  std::mt19937 rng(seed);
+  ModelSpec s;
+  s.name = "MixAnalyzer";
+  s.inputs = {{"spectrum", {1024}, ""}};
+  // Glorot-uniform scale sqrt(6 / (1024 + 8)) as training initialises: +-0.5 weights over 1024
+  // inputs would make hidden values (and their 8-bit error) far larger than a trained model's.
+  Layer fc{LayerKind::Dense, "fc", {"spectrum"}, "h", Activation::Relu,
+           {random_tensor(rng, {8, 1024}, 0.076f), random_tensor(rng, {8}, 0.1f)}, 0, 0};
+  s.layers = {fc,
+              dense(rng, "freq_balance", "h", "freq_balance", 8, 6, Activation::Sigmoid),
+              dense(rng, "dynamic_range", "h", "dr_unit", 8, 1, Activation::Linear),
+              Layer{LayerKind::Scale, "dynamic_range_scale", {"dr_unit"}, "dynamic_range", Activation::Linear,
+                    {Tensor{{1}, {20}}, Tensor{{1}, {10}}}, 0, 0},
+              dense(rng, "stereo_width", "h", "stereo_width", 8, 1, Activation::Sigmoid),
+              dense(rng, "peak_level", "h", "peak_level", 8, 1, Activation::Sigmoid),
+              dense(rng, "rms_level", "h", "rms_level", 8, 1, Activation::Sigmoid)};
+  s.outputs = {{"freq_balance", {6}, ""}, {"dynamic_range", {1}, ""}, {"stereo_width", {1}, ""},
+               {"peak_level", {1}, ""}, {"rms_level", {1}, ""}};
+  return s;
+}
+
 }  // namespace echoelml::test

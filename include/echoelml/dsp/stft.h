@@ -2,7 +2,9 @@
 // periodic Hann window, centred frames with zero padding by default, (bins, frames) layout.
 #pragma once
 
+#include <complex>
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -35,6 +37,16 @@ std::vector<double> fft_frequencies(double sr, int n_fft);
 
 /// librosa.stft(y): complex spectrum, (1 + n_fft/2, n_frames).
 ComplexMatrix stft(std::span<const float> y, const StftParams& p = {});
+
+/// The double-precision spectra of librosa.stft(y) before their rounding to complex64, handed
+/// to `sink(t0, count, spectra)` in blocks of up to `block` frames (frames t0 .. t0+count-1,
+/// frame j's bins at spectra[j * bins + k]). Lets callers consume frames while they are in
+/// cache instead of materialising the (bins, frames) matrix. `spectra` is valid only during
+/// the call.
+using StftBlockSink =
+    std::function<void(std::size_t t0, std::size_t count, const std::complex<double>* spectra)>;
+void stft_blocks(std::span<const float> y, const StftParams& p, std::size_t block,
+                 const StftBlockSink& sink);
 
 /// |librosa.stft(y)| without keeping the complex matrix: (1 + n_fft/2, n_frames).
 Matrix stft_magnitude(std::span<const float> y, const StftParams& p = {});

@@ -11,7 +11,9 @@ namespace echoelml::features {
 
 /// librosa.autocorrelate(y, max_size): r[k] = sum_n y[n] y[n+k] for k < min(max_size, N),
 /// unnormalised, float64. Computed as irfft(|rfft(y, L)|^2) with L the power of two >= 2N-1
-/// (any L >= 2N-1 gives the same lags, up to rounding). Empty input gives an empty result.
+/// (any L >= 2N-1 gives the same lags, up to rounding), or, when max_size is small against N,
+/// block by block with transforms of 2B points, B >= max_size (same sums, other rounding
+/// order; bounded memory). Empty input gives an empty result.
 std::vector<double> autocorrelate(std::span<const float> y,
                                   std::optional<std::size_t> max_size = std::nullopt);
 

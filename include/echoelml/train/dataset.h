@@ -72,6 +72,9 @@ struct Dataset {
   // the labels (Genre), the rarest positive technique (Technique*), the genre one-hot argmax
   // (Pattern), none (Mix).
   std::vector<int> strata;
+  // Optional source of each row (a path relative to the data folder), for reports and the
+  // <Name>.validation.json file; empty = unknown.
+  std::vector<std::string> rel;
 
   std::size_t size() const { return features.rows; }
 };
@@ -93,10 +96,11 @@ struct PatternNote {
 /// playable note; there are no all-zero padding rows (app contract §5).
 enum class PatternPadding {
   // Note i of n (sorted by start) fills steps [i*64/n, (i+1)*64/n): each note is repeated in
-  // place, so every step stays inside the bars and the sequence stays sorted by time.
+  // place, so every step stays inside the bars, but the app plays the copies as stacked voices.
   RepeatInPlace,
   // Steps n.. cycle through the notes again, shifted by k * pattern_beats (the loop played
-  // again): musically a continuation, but steps past the first cycle lie beyond the bars.
+  // again): a continuation without doubled notes; steps past the first cycle lie beyond the
+  // bars. What `echoelml train` uses (docs/training.md, "Why echoelml train pads with LoopShift").
   LoopShift,
 };
 

@@ -16,6 +16,9 @@
 
 namespace echoelml::train {
 
+/// Rows in <Name>.validation.json at most.
+inline constexpr std::size_t kValidationFileRows = 256;
+
 /// The guide's epoch count per model: genre 100, technique 80, pattern 150, mix 100.
 int default_epochs(ModelKind kind);
 
@@ -57,6 +60,9 @@ struct TrainResult {
 ///   <Name>.espec         the best weights as a runtime::ModelSpec (runtime::save_model_spec)
 ///   <Name>.metrics.json  the metrics report plus the per-epoch history
 ///   <Name>.norm.json     input mean/std, output scales, input names and vocabularies
+///   <Name>.validation.json  the first kValidationFileRows validation rows (split order): raw
+///                        features, predict() outputs of the best weights, labels (genre) or raw
+///                        targets, rel when Dataset::rel is set (docs/training.md)
 /// Throws ParameterError (bad data or config, or a resume checkpoint from other data/config),
 /// IoError/FormatError (checkpoint unreadable).
 TrainResult train_model(ModelKind kind, const Dataset& data, const TrainConfig& config,

@@ -1,0 +1,45 @@
+// Elementwise HPSS steps shared by the whole-matrix hpss (hpss.cpp) and the streaming
+// technique pass (technique_stream.cpp), so both round exactly as librosa's float32 numpy does.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <limits>
+
+namespace echoelml::features::detail {
+
+// util.softmask(X, X_ref, power, split_zeros) for one element.
+inline float softmask(float x, float x_ref, float power, bool split_zeros) {
+  const float z = std::max(x, x_ref);
+  if (z < std::numeric_limits<float>::min()) return split_zeros ? 0.5f : 0.0f;
+  const float a = x / z, b = x_ref / z;
+  float m, r;
+  if (power == 2.0f) {  // numpy's ** 2 is a plain square
+    m = a * a;
+    r = b * b;
+  } else {
+    m = std::pow(a, power);
+    r = std::pow(b, power);
+  }
+  return m / (m + r);
+}
+
+// (S * mask) * phase with magphase's phase: D / |D|, and 1 where |D| == 0.
+inline std::complex<float> apply_mask(std::complex<float> d, float s, float mask) {
+  const bool zero = s == 0.0f;
+  const float denom = zero ? 1.0f : s;
+  const float pr = d.real() / denom + (zero ? 1.0f : 0.0f);
+  const float pi = d.imag() / denom;
+  const float a = s * mask;
+  return {a * pr, a * pi};
+}
+
+// np.abs of a complex64 value: glibc's hypotf, which rounds the double-precision
+// sqrt(re^2 + im^2) once (exact squares in double), written out so it vectorises.
+inline float abs_c64(std::complex<float> d) {
+  const double re = d.real(), im = d.imag();
+  return static_cast<float>(std::sqrt(re * re + im * im));
+}
+
+}  // namespace echoelml::features::detail
