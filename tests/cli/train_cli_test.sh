@@ -15,6 +15,13 @@ json() { python3 -c "import json,sys; d=json.load(open('$1')); $2" || fail "$1: 
 "$bin" synth --out "$tmp/data" --per-genre 1 --short --seed 2 --quiet >"$tmp/synth.log" 2>&1 ||
   fail "synth failed: $(cat "$tmp/synth.log")"
 
+# 1b. `echoelml train` hands over to echoelml-train; without it the error names the missing program.
+out=$(ECHOELML_TRAIN_BIN="$tmp/no-such-trainer" "$bin" train --data-dir "$tmp/data" --output-dir "$tmp/x" 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] || fail "a missing trainer gave exit status $rc, not 1"
+echo "$out" | grep -q "no-such-trainer.*trainer program is missing" || fail "unclear missing-trainer error: $out"
+"$bin" train --help | grep -q -- "--lstm-units" || fail "echoelml train --help does not list the trainer's options"
+
 # 2. All models, 2 epochs, small LSTM (the default 512 is exercised by test_train).
 "$bin" train --data-dir "$tmp/data" --output-dir "$tmp/m" --epochs 2 --batch-size 4 --lstm-units 16 \
   >"$tmp/train.out" 2>"$tmp/train.err" || fail "train failed: $(tail -5 "$tmp/train.err")"
@@ -28,6 +35,7 @@ grep -q "baseline" "$tmp/train.out" || fail "the reports do not show the baselin
 grep -q "GenreClassifier epoch 2/2 loss" "$tmp/train.err" || fail "no per-epoch progress line"
 grep -q "left" "$tmp/train.err" || fail "progress lines do not show the time left"
 [ -s "$tmp/m/features.db" ] || fail "the default feature store is not MODELS/features.db"
+json "$tmp/m/genre_mix_profiles.json" "assert len(d['genres']) == 8, d.keys()"
 json "$tmp/m/training.json" "assert d['complete'] and d['seed'] == 1 and len(d['models']) == 5
 assert [m['model'] for m in d['models']] == ['GenreClassifier','TechniqueRecognizer','TechniqueRecognizerApp','PatternGenerator','MixAnalyzer']
 assert all(m['epochs_run'] == 2 and m['examples'] > 0 for m in d['models'])
