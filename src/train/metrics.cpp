@@ -212,12 +212,13 @@ json technique_metrics(const Matrix& truth, const Matrix& probs, std::span<const
 }
 
 json pattern_metrics(const Matrix& truth, const Matrix& pred, std::span<const float> mean_pattern, float beats_scale,
-                     std::span<const float> pattern_beats, std::span<const float> complexity) {
+                     std::span<const float> pattern_beats, std::span<const float> complexity, float duration_scale) {
+  if (duration_scale <= 0) duration_scale = beats_scale;
   const std::size_t n = truth.rows, w = static_cast<std::size_t>(kPatternSteps * kNoteFields);
   if (truth.cols != w || pred.rows != n || pred.cols != w || mean_pattern.size() != w || pattern_beats.size() != n ||
       complexity.size() != n)
     throw ParameterError("pattern_metrics: shapes of truth, pred [n, 256], mean [256], beats and complexity [n] disagree");
-  const double scale[kNoteFields] = {127.0, 127.0, beats_scale, beats_scale};
+  const double scale[kNoteFields] = {127.0, 127.0, beats_scale, duration_scale};
   double mse = 0, base_mse = 0;
   double mae[kNoteFields] = {}, base_mae[kNoteFields] = {};
   for (std::size_t i = 0; i < n; ++i)
@@ -238,6 +239,7 @@ json pattern_metrics(const Matrix& truth, const Matrix& pred, std::span<const fl
   return {{"model", "PatternGenerator"},
           {"n", n},
           {"beats_scale", beats_scale},
+          {"duration_scale", duration_scale},
           {"summary", summary},
           {"musical",
            {{"generated", musical_checks(pred, pattern_beats, complexity)},

@@ -292,6 +292,7 @@ runtime::ModelSpec build_spec(NetImpl& net, const std::vector<float>& in_mean, c
         groups.push_back(fmt::format("{}:{}", kPatternInputGroups[g], kPatternInputGroupSizes[g]));
       spec.metadata["input_groups"] = joined(groups);
       spec.metadata["beats_scale"] = fmt::format("{}", out_scale[2]);
+      spec.metadata["duration_scale"] = fmt::format("{}", out_scale[3]);
       spec.metadata["short_description"] = "Genre- and technique-conditioned MIDI pattern generation for Echoelmusic";
       break;
     }

@@ -144,7 +144,7 @@ json make_report(ModelKind kind, const Dataset& d, const std::vector<std::size_t
         beats.push_back(d.pattern_beats.empty() ? d.features(r, 29) * 4.0f : d.pattern_beats[r]);
         cx.push_back(d.features(r, 30));
       }
-      return pattern_metrics(pick(d.targets), pred, mean, s.out_scale[2], beats, cx);
+      return pattern_metrics(pick(d.targets), pred, mean, s.out_scale[2], beats, cx, s.out_scale[3]);
     }
     case ModelKind::Mix: {
       std::vector<float> mean(d.targets.cols, 0.0f);
@@ -172,7 +172,7 @@ void fit_output_scaling(ModelKind kind, const Dataset& d, const std::vector<std:
   s.out_bias.assign(static_cast<std::size_t>(k), 0.0f);
   if (kind == ModelKind::Pattern) {
     // One time scale for all patterns (a Scale layer is fixed): the longest train pattern, in
-    // whole beats, so start/duration targets stay in [0, 1] for the sigmoid.
+    // whole beats, so start targets stay in [0, 1] for the sigmoid.
     double beats = 1.0;
     for (auto r : train) {
       beats = std::max<double>(beats, d.pattern_beats.empty() ? d.features(r, 29) * 4.0 : d.pattern_beats[r]);
@@ -180,9 +180,17 @@ void fit_output_scaling(ModelKind kind, const Dataset& d, const std::vector<std:
         beats = std::max<double>(beats, d.targets(r, st * kNoteFields + 2) + d.targets(r, st * kNoteFields + 3));
     }
     const float b = static_cast<float>(std::ceil(beats));
+    // Durations get their own scale: drum hits last ~1/32 beat, and on the pattern's time scale
+    // (tens of beats) their MSE would vanish and the model would never learn them. The longest
+    // train duration, rounded up to a quarter beat, keeps them in [0, 1] as well.
+    double longest = 0.25;
+    for (auto r : train)
+      for (int st = 0; st < kPatternSteps; ++st)
+        longest = std::max<double>(longest, d.targets(r, st * kNoteFields + 3));
+    const float dur = std::min(b, static_cast<float>(std::ceil(longest * 4.0) / 4.0));
     for (int st = 0; st < kPatternSteps; ++st) {
       float* sc = &s.out_scale[static_cast<std::size_t>(st * kNoteFields)];
-      sc[0] = 127.0f, sc[1] = 127.0f, sc[2] = b, sc[3] = b;
+      sc[0] = 127.0f, sc[1] = 127.0f, sc[2] = b, sc[3] = dur;
     }
   } else if (kind == ModelKind::Mix) {
     // dynamic_range (dB, linear head) is standardised; the other heads are 0-1 sigmoids.

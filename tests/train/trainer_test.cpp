@@ -147,6 +147,11 @@ TEST(TrainModel, PatternGeneratorBeatsTheMeanPatternWithPlayableNotes) {
   EXPECT_DOUBLE_EQ(r.at("musical").at("generated").at("playable_fraction").get<double>(), 1.0);
   EXPECT_EQ(res.spec.outputs.at(0).shape, (std::vector<std::int64_t>{64, 4}));
   EXPECT_EQ(res.spec.layers.back().kind, runtime::LayerKind::Scale);
+  // Hand-derived scales of pattern_data: the longest pattern is 2 bars = 8 beats; every note lasts
+  // 0.5 beat, so durations get their own scale 0.5 instead of sharing the 8-beat time scale.
+  EXPECT_EQ(res.spec.metadata.at("beats_scale"), "8");
+  EXPECT_EQ(res.spec.metadata.at("duration_scale"), "0.5");
+  EXPECT_LT(summary(r, "MAE duration (beats)", "model"), 0.1) << format_report(r);
   std::filesystem::remove_all(dir);
 }
 

@@ -32,14 +32,14 @@ nlohmann::json genre_metrics(std::span<const int> truth, const Matrix& probs,
 nlohmann::json technique_metrics(const Matrix& truth, const Matrix& probs,
                                  std::span<const double> train_prevalence);
 
-/// Pattern: MSE in the training target units (pitch/127, velocity/127, start/B, duration/B with
-/// B = beats_scale) and MAE per field in raw units, against the mean train pattern; plus musical
-/// checks on the generated notes: pitch range, notes inside the bars, density (distinct notes per
-/// bar) and its correlation with complexity. truth, pred, mean_pattern [.., 64*4] raw units;
-/// pattern_beats [n]; complexity [n].
+/// Pattern: MSE in the training target units (pitch/127, velocity/127, start/B, duration/D with
+/// B = beats_scale and D = duration_scale, 0 = B) and MAE per field in raw units, against the mean
+/// train pattern; plus musical checks on the generated notes: pitch range, notes inside the bars,
+/// density (distinct notes per bar) and its correlation with complexity. truth, pred,
+/// mean_pattern [.., 64*4] raw units; pattern_beats [n]; complexity [n].
 nlohmann::json pattern_metrics(const Matrix& truth, const Matrix& pred, std::span<const float> mean_pattern,
                                float beats_scale, std::span<const float> pattern_beats,
-                               std::span<const float> complexity);
+                               std::span<const float> complexity, float duration_scale = 0);
 
 /// Mix: MAE per output column in raw units against the mean train target. [n, 10].
 nlohmann::json mix_metrics(const Matrix& truth, const Matrix& pred, std::span<const float> train_mean);
