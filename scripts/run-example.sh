@@ -14,8 +14,8 @@ mkdir -p "$out"
 "$bin" dataset check "$out/data" > "$out/dataset-check.txt" || true
 "$bin" extract "$out/data" --out "$out/features.db" --csv "$out/features.csv"
 # All four models (five files: the technique model in both input layouts) with the guide's
-# architectures, briefly: 10 epochs on the tiny data set, reusing the feature store above.
-"$bin" train --data-dir "$out/data" --output-dir "$out/models" --store "$out/features.db" --epochs 10 --seed 1 \
+# architectures, briefly: at most 40 epochs (early stopping) on the tiny data set, reusing the feature store above.
+"$bin" train --data-dir "$out/data" --output-dir "$out/models" --store "$out/features.db" --epochs 40 --seed 1 \
   --quiet > "$out/models-report.txt"
 # The app layout (what CoreMLModelManager loads) as .mlmodel + ONNX, each with its check.json;
 # --format all also writes the ML Program of the one model whose app interface ML Programs can express.
