@@ -12,21 +12,13 @@
 #include "echoelml/features/onset.h"
 #include "echoelml/features/sets.h"
 #include "echoelml/features/spectral.h"
+#include "bench_clip.h"
 #include "echoelml/io/audio.h"
 
 namespace {
 
-const std::filesystem::path kClip =
-    std::filesystem::path(ECHOELML_SHARED_DIR) / "golden/librosa/wav/synth_song_32s.wav";
-
-const echoelml::io::AudioBuffer& clip_mono() {
-  static const auto a = echoelml::io::load(kClip, {.sr = 44100.0, .mono = true, .duration = 30.0});
-  return a;
-}
-const echoelml::io::AudioBuffer& clip_stereo() {
-  static const auto a = echoelml::io::load(kClip, {.sr = 44100.0, .mono = false, .duration = 30.0});
-  return a;
-}
+using echoelml::bench::clip_mono;
+using echoelml::bench::clip_stereo;
 
 void BM_GenreSet30s(benchmark::State& state) {
   const auto& y = clip_mono();

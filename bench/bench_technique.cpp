@@ -8,18 +8,13 @@
 #include "echoelml/dsp/median_filter.h"
 #include "echoelml/dsp/stft.h"
 #include "echoelml/features/autocorr.h"
+#include "bench_clip.h"
 #include "echoelml/io/audio.h"
 #include "features/technique_stream.h"
 
 namespace {
 
-const std::filesystem::path kClip =
-    std::filesystem::path(ECHOELML_SHARED_DIR) / "golden/librosa/wav/synth_song_32s.wav";
-
-const echoelml::io::AudioBuffer& clip_mono() {
-  static const auto a = echoelml::io::load(kClip, {.sr = 44100.0, .mono = true, .duration = 30.0});
-  return a;
-}
+using echoelml::bench::clip_mono;
 
 void BM_TechniqueSpectralPass30s(benchmark::State& state) {
   const auto& y = clip_mono();
