@@ -2,9 +2,13 @@
 
 #include <fftw3.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <mutex>
+#include <string>
 
+#include "echoelml/core/atomic_file.h"
 #include "echoelml/core/error.h"
 
 namespace echoelml::dsp {
@@ -12,6 +16,41 @@ namespace {
 std::mutex& planner_mutex() {
   static std::mutex m;  // FFTW's planner is not thread-safe; execution is.
   return m;
+}
+
+// FFTW_MEASURE costs a few hundred ms per size, which dominated one-shot commands (a fresh
+// `echoelml analyze` spent 41 % of its time planning). The plans found are kept as FFTW "wisdom"
+// in a cache file and reused by later processes: ECHOELML_FFTW_WISDOM (empty = no cache), else
+// $XDG_CACHE_HOME/echoelml/fftw-wisdom, else ~/.cache/echoelml/fftw-wisdom.
+std::filesystem::path wisdom_path() {
+  if (const char* p = std::getenv("ECHOELML_FFTW_WISDOM")) return p;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+    return std::filesystem::path(x) / "echoelml" / "fftw-wisdom";
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return std::filesystem::path(h) / ".cache" / "echoelml" / "fftw-wisdom";
+  return {};
+}
+
+// Called with the planner mutex held.
+void import_wisdom_once(const std::filesystem::path& path) {
+  static bool done = false;
+  if (done || path.empty()) return;
+  done = true;
+  // A missing or damaged file only means measuring again; FFTW rejects what it cannot parse.
+  fftw_import_wisdom_from_filename(path.c_str());
+}
+
+// Called with the planner mutex held. A cache that cannot be written is not an error.
+void save_wisdom(const std::filesystem::path& path) {
+  if (path.empty()) return;
+  char* text = fftw_export_wisdom_to_string();
+  if (text == nullptr) return;
+  try {
+    std::filesystem::create_directories(path.parent_path());
+    write_file_atomic(path, std::string_view(text));
+  } catch (const std::exception&) {
+  }
+  fftw_free(text);
 }
 }  // namespace
 
@@ -30,6 +69,8 @@ RealFft::RealFft(int n) : n_(n) {
     plans_ = it->second;
     return;
   }
+  const auto wisdom = wisdom_path();
+  import_wisdom_once(wisdom);
   auto plans = std::make_shared<Plans>();
   double* r = fftw_alloc_real(static_cast<std::size_t>(n));
   fftw_complex* c = fftw_alloc_complex(static_cast<std::size_t>(n / 2 + 1));
@@ -42,6 +83,7 @@ RealFft::RealFft(int n) : n_(n) {
     throw Error("fft: FFTW could not plan a transform of size " + std::to_string(n));
   (*cache)[n] = plans;
   plans_ = std::move(plans);
+  save_wisdom(wisdom);
 }
 
 RealFft::~RealFft() = default;

@@ -26,4 +26,25 @@ grep -q '"dynamic_range"' "$tmp/mixed.json" || fail "the good file's features ar
 "$bin" features "$good" --set nope >/dev/null 2>"$tmp/arg.err"
 [ $? -eq 2 ] || fail "an unknown --set should exit 2"
 grep -q "genre|technique" "$tmp/arg.err" || fail "the --set error should list the choices"
+# FFTW's measured plans are cached as wisdom for later processes, and the features do not change
+# when the plans come from the cache.
+ECHOELML_FFTW_WISDOM="$tmp/cache/wisdom" "$bin" features "$good" --set genre --format json >"$tmp/w1.json" ||
+  fail "features with a wisdom cache failed"
+grep -q "fftw_wisdom" "$tmp/cache/wisdom" || fail "no FFTW wisdom cache was written"
+ECHOELML_FFTW_WISDOM="$tmp/cache/wisdom" "$bin" features "$good" --set genre --format json >"$tmp/w2.json" ||
+  fail "features reading the wisdom cache failed"
+python3 - "$tmp/w1.json" "$tmp/w2.json" <<'PY' || fail "features differ between measured and cached FFT plans"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+def walk(x, y):
+    if isinstance(x, dict): return all(walk(x[k], y[k]) for k in x)
+    if isinstance(x, list): return all(walk(u, v) for u, v in zip(x, y))
+    if isinstance(x, float): return abs(x - y) <= 1e-9 * max(1.0, abs(x))
+    return x == y
+sys.exit(0 if walk(a, b) else 1)
+PY
+printf 'garbage' >"$tmp/cache/wisdom"
+ECHOELML_FFTW_WISDOM="$tmp/cache/wisdom" "$bin" features "$good" --set genre >/dev/null ||
+  fail "a damaged wisdom cache must not break feature extraction"
+
 echo "features CLI: all checks passed"
