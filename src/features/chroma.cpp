@@ -44,6 +44,93 @@ class ChromaBank {
     }
   }
 
+  static constexpr std::size_t kTile = 128;
+  struct Tile {
+    const float* power;  // row-major (K, stride), offset to the tile's first frame
+    std::size_t stride, w;
+    float* acc;  // (C, kTile)
+  };
+
+  // acc[c][j] += W[c][k] power[k][j] over the bins in order. Compiled twice (SSE2 and AVX2,
+  // "avx2" alone: no FMA contraction), with the same float32 products and sums per element.
+  [[gnu::always_inline]] void accumulate_body(const Tile& t) const {
+    for (std::size_t k = 0; k < start_.size() - 1; ++k) {
+      const float* __restrict src = t.power + k * t.stride;
+      for (std::size_t e = start_[k]; e < start_[k + 1]; ++e) {
+        float* __restrict dst = t.acc + rows_[e] * kTile;
+        const float wt = weights_[e];
+        for (std::size_t j = 0; j < t.w; ++j) dst[j] += wt * src[j];
+      }
+    }
+  }
+  [[gnu::target("avx2")]] void accumulate_avx2(const Tile& t) const { accumulate_body(t); }
+  void accumulate_default(const Tile& t) const { accumulate_body(t); }
+
+  struct TiledTile {
+    const float* tiles;  // the first power tile: bin k, lane j at [k * kTileLanes + j]
+    std::size_t tile_stride, n_tiles;  // floats between tiles; tiles used (<= kTile / lanes)
+    float* acc;  // (C, kTile): frame s * kTileLanes + j of the chroma tile = lane j of tile s
+  };
+  // The same sums as accumulate_body, from power stored in tiles.
+  [[gnu::always_inline]] void accumulate_tiles_body(const TiledTile& t) const {
+    constexpr std::size_t L = detail::kTileLanes;
+    for (std::size_t k = 0; k < start_.size() - 1; ++k) {
+      const float* __restrict src = t.tiles + k * L;
+      for (std::size_t e = start_[k]; e < start_[k + 1]; ++e) {
+        float* __restrict dst = t.acc + rows_[e] * kTile;
+        const float wt = weights_[e];
+        for (std::size_t i = 0; i < t.n_tiles; ++i)
+          for (std::size_t j = 0; j < L; ++j) dst[i * L + j] += wt * src[i * t.tile_stride + j];
+      }
+    }
+  }
+  [[gnu::target("avx2")]] void accumulate_tiles_avx2(const TiledTile& t) const {
+    accumulate_tiles_body(t);
+  }
+  void accumulate_tiles_default(const TiledTile& t) const { accumulate_tiles_body(t); }
+
+  // Per-row means over the frames of the chroma of power stored in tiles of kTileLanes frames
+  // (tile i: its K bins x kTileLanes frames at tiles[i * K * kTileLanes]). The same float32
+  // products and sums as apply(), the same per-frame normalisation as chroma_stft_unchecked,
+  // and the same frame-order float64 sums as a mean over each row of its result.
+  std::vector<double> tile_means(const float* tiles, std::size_t T, ChromaNorm norm) const {
+    constexpr std::size_t L = detail::kTileLanes;
+    const std::size_t C = dense_.rows, K = dense_.cols;
+    std::vector<double> sum(C, 0.0);
+    std::vector<float> acc(C * kTile);
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    const double tiny = std::numeric_limits<float>::min();
+    static_assert(kTile % L == 0);
+    for (std::size_t t0 = 0; t0 < T; t0 += kTile) {
+      const std::size_t count = std::min(kTile, T - t0);
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      // kTile frames = several power tiles, so each weight has 2 * kTile / L independent
+      // vector updates (one tile's 2 would wait on the previous bin's store to the same row).
+      const TiledTile tile{tiles + (t0 / L) * K * L, K * L, (count + L - 1) / L, acc.data()};
+      if (avx2)
+        accumulate_tiles_avx2(tile);
+      else
+        accumulate_tiles_default(tile);
+      for (std::size_t j = 0; j < count; ++j) {
+        double len = 1.0;
+        if (norm == ChromaNorm::Max) {
+          len = 0.0;
+          for (std::size_t c = 0; c < C; ++c)
+            len = std::max(len, static_cast<double>(acc[c * kTile + j]));
+          if (len < tiny) len = 1.0;
+        }
+        for (std::size_t c = 0; c < C; ++c) {
+          const float v = acc[c * kTile + j];
+          sum[c] += norm == ChromaNorm::Max
+                        ? static_cast<double>(static_cast<float>(static_cast<double>(v) / len))
+                        : static_cast<double>(v);
+        }
+      }
+    }
+    for (auto& v : sum) v = T == 0 ? 0.0 : v / static_cast<double>(T);
+    return sum;
+  }
+
   // out (n_chroma, frames) = W * power, float32.
   Matrix apply(const Matrix& power) const {
     const std::size_t C = dense_.rows, K = dense_.cols, T = power.cols;
@@ -53,19 +140,14 @@ class ChromaBank {
     Matrix out(C, T);
     // Tiles of frames keep the accumulators (C x kTile floats) in L1 while every bin row is
     // streamed once.
-    constexpr std::size_t kTile = 128;
     std::vector<float> acc(C * kTile);
+    static const bool avx2 = __builtin_cpu_supports("avx2");
     for (std::size_t t0 = 0; t0 < T; t0 += kTile) {
       const std::size_t w = std::min(kTile, T - t0);
       std::fill(acc.begin(), acc.end(), 0.0f);
-      for (std::size_t k = 0; k < K; ++k) {
-        const float* src = power.data.data() + k * T + t0;
-        for (std::size_t e = start_[k]; e < start_[k + 1]; ++e) {
-          float* dst = acc.data() + rows_[e] * kTile;
-          const float wt = weights_[e];
-          for (std::size_t j = 0; j < w; ++j) dst[j] += wt * src[j];
-        }
-      }
+      const Tile tile{power.data.data() + t0, T, w, acc.data()};
+      if (avx2) accumulate_avx2(tile);
+      else accumulate_default(tile);
       for (std::size_t c = 0; c < C; ++c)
         std::copy(acc.begin() + static_cast<std::ptrdiff_t>(c * kTile),
                   acc.begin() + static_cast<std::ptrdiff_t>(c * kTile + w),
@@ -173,6 +255,17 @@ Matrix chroma_stft(const Matrix& power, const ChromaParams& p) {
   detail::check_magnitude(power, "chroma_stft");
   const double tuning = p.tuning ? *p.tuning : estimate_tuning(power, p.sr, p.tuning_estimate);
   return detail::chroma_stft_unchecked(power, p, tuning);
+}
+
+std::vector<double> detail::chroma_means_from_tiles(const float* tiles, std::size_t n_bins,
+                                                    std::size_t n_frames, const ChromaParams& p,
+                                                    double tuning) {
+  ChromaFilterParams fp;
+  fp.sr = p.sr;
+  fp.n_fft = static_cast<int>(2 * (n_bins - 1));
+  fp.n_chroma = p.n_chroma;
+  fp.tuning = tuning;
+  return cached_chroma_bank(fp).tile_means(tiles, n_frames, p.norm);
 }
 
 Matrix detail::chroma_stft_unchecked(const Matrix& power, const ChromaParams& p, double tuning) {

@@ -7,10 +7,15 @@
 // ascending order as np.mean over a sorted array does.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <string>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ECHOELML_CONTRAST_AVX2 1
+#endif
 
 #include "echoelml/core/error.h"
 #include "echoelml/features/mel.h"
@@ -73,23 +78,34 @@ float mean_descending(const float* v, std::size_t q) {
   return s / static_cast<float>(q);
 }
 
-// The kSample best (smallest for Largest = false) of every kStride-th value of v, best first.
+// The kSample smallest (lo) and largest (hi) of every kStride-th bin of [begin, end), best
+// first, for each frame of a bin-major tile: a min/max insertion network vectorised across the
+// frames (no branches). Returns how many are valid (fewer when the band has < kSample samples).
 constexpr std::size_t kSample = 4, kStride = 16;
-template <bool Largest>
-std::size_t sample_best(const float* v, std::size_t n, float* sample) {
-  auto better = [](float a, float b) { return Largest ? a > b : a < b; };
-  std::size_t ns = 0;
-  for (std::size_t i = 0; i < n; i += kStride) {
-    const float x = v[i];
-    if (ns == kSample && !better(x, sample[kSample - 1])) continue;
-    std::size_t j = ns < kSample ? ns++ : kSample - 1;
-    while (j > 0 && better(x, sample[j - 1])) {
-      sample[j] = sample[j - 1];
-      --j;
+[[gnu::always_inline]] inline std::size_t sample_bounds(const float* tile, std::size_t begin,
+                                                      std::size_t end,
+                          float (&lo)[kSample][kLanes], float (&hi)[kSample][kLanes]) {
+  for (std::size_t i = 0; i < kSample; ++i)
+    for (std::size_t j = 0; j < kLanes; ++j) {
+      lo[i][j] = std::numeric_limits<float>::infinity();
+      hi[i][j] = -std::numeric_limits<float>::infinity();
     }
-    sample[j] = x;
+  std::size_t rows = 0;
+  for (std::size_t k = begin; k < end; k += kStride, ++rows) {
+    const float* r = tile + k * kLanes;
+    float tl[kLanes], th[kLanes];
+    for (std::size_t j = 0; j < kLanes; ++j) tl[j] = th[j] = r[j];
+    for (std::size_t i = 0; i < kSample; ++i)
+      for (std::size_t j = 0; j < kLanes; ++j) {
+        const float a = lo[i][j], b = tl[j];
+        lo[i][j] = std::min(a, b);
+        tl[j] = std::max(a, b);
+        const float c = hi[i][j], d = th[j];
+        hi[i][j] = std::max(c, d);
+        th[j] = std::min(c, d);
+      }
   }
-  return ns;
+  return std::min(rows, kSample);
 }
 
 // The q best of m candidates in buf, sorted best first, into out.
@@ -128,20 +144,155 @@ std::size_t keep_within(const float* v, std::size_t n, float bound, float* buf) 
   return m;
 }
 
+#if defined(ECHOELML_CONTRAST_AVX2)
+// The AVX2 path of select_extremes: the same bounds, candidates left-packed eight values at a
+// time (a compare, a mask and a permutation from a table; no branch per value), and the q best
+// of up to kRankMax candidates placed by rank. Same multiset, same order, so the same means.
+constexpr std::size_t kRankMax = 64;
+
+// Byte i of entry mask = the index of the i-th set bit of mask (the rest 0).
+struct PackTable {
+  std::uint64_t idx[256] = {};
+  constexpr PackTable() {
+    for (unsigned m = 0; m < 256; ++m) {
+      std::uint64_t e = 0;
+      unsigned o = 0;
+      for (unsigned b = 0; b < 8; ++b)
+        if (m & (1u << b)) e |= static_cast<std::uint64_t>(b) << (8 * o++);
+      idx[m] = e;
+    }
+  }
+};
+constexpr PackTable kPack;
+
+// Appends the values of v within each bound to buf_lo (x <= b_lo) and buf_hi (x >= b_hi); each
+// buffer needs n + 8 floats. Returns the counts.
+[[gnu::target("avx2,popcnt")]] void pack_within_avx2(const float* v, std::size_t n, float b_lo,
+                                                     float b_hi, float* buf_lo, float* buf_hi,
+                                                     std::size_t& m_lo, std::size_t& m_hi) {
+  const __m256 vlo = _mm256_set1_ps(b_lo), vhi = _mm256_set1_ps(b_hi);
+  std::size_t a = 0, b = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(v + i);
+    const unsigned ml =
+        static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, vlo, _CMP_LE_OQ)));
+    const unsigned mh =
+        static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, vhi, _CMP_GE_OQ)));
+    const __m256i pl =
+        _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(kPack.idx[ml])));
+    const __m256i ph =
+        _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(kPack.idx[mh])));
+    _mm256_storeu_ps(buf_lo + a, _mm256_permutevar8x32_ps(x, pl));
+    _mm256_storeu_ps(buf_hi + b, _mm256_permutevar8x32_ps(x, ph));
+    a += static_cast<std::size_t>(_mm_popcnt_u32(ml));
+    b += static_cast<std::size_t>(_mm_popcnt_u32(mh));
+  }
+  for (; i < n; ++i) {
+    const float x = v[i];
+    buf_lo[a] = x;
+    buf_hi[b] = x;
+    a += x <= b_lo ? 1 : 0;
+    b += x >= b_hi ? 1 : 0;
+  }
+  m_lo = a;
+  m_hi = b;
+}
+
+// The q best of m <= kRankMax finite candidates c (c has room for m rounded up to 8), best
+// first, into out: candidate i goes to rank #{j : c_j better} + #{j < i : c_j == c_i}, a
+// permutation of 0..m-1, so ties land next to each other and every rank is written once.
+template <bool Largest>
+[[gnu::target("avx2,popcnt")]] void rank_best_avx2(float* c, std::size_t m, std::size_t q,
+                                                   float* out) {
+  const std::size_t mv = (m + 7) / 8 * 8;
+  const float worst = Largest ? -std::numeric_limits<float>::infinity()
+                              : std::numeric_limits<float>::infinity();
+  for (std::size_t j = m; j < mv; ++j) c[j] = worst;  // never better, and j > every i
+  alignas(32) float placed[kRankMax];
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (std::size_t i = 0; i < m; ++i) {
+    const __m256 ci = _mm256_set1_ps(c[i]);
+    const __m256i vi = _mm256_set1_epi32(static_cast<int>(i));
+    unsigned rank = 0;
+    for (std::size_t j = 0; j < mv; j += 8) {
+      const __m256 cj = _mm256_loadu_ps(c + j);
+      const __m256 better =
+          Largest ? _mm256_cmp_ps(cj, ci, _CMP_GT_OQ) : _mm256_cmp_ps(cj, ci, _CMP_LT_OQ);
+      const __m256i before =
+          _mm256_cmpgt_epi32(vi, _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(j))));
+      const __m256 tie =
+          _mm256_and_ps(_mm256_cmp_ps(cj, ci, _CMP_EQ_OQ), _mm256_castsi256_ps(before));
+      rank += static_cast<unsigned>(
+          _mm_popcnt_u32(static_cast<unsigned>(_mm256_movemask_ps(_mm256_or_ps(better, tie)))));
+    }
+    placed[rank] = c[i];
+  }
+  std::copy_n(placed, q, out);
+}
+#endif
+
+#if defined(ECHOELML_CONTRAST_AVX2)
+// One side of pack_within_avx2 (the looser bounds' second pass).
+template <bool Largest>
+[[gnu::target("avx2,popcnt")]] std::size_t pack_one_avx2(const float* v, std::size_t n,
+                                                         float bound, float* buf) {
+  const __m256 vb = _mm256_set1_ps(bound);
+  std::size_t m = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(v + i);
+    const __m256 in = Largest ? _mm256_cmp_ps(x, vb, _CMP_GE_OQ) : _mm256_cmp_ps(x, vb, _CMP_LE_OQ);
+    const unsigned mask = static_cast<unsigned>(_mm256_movemask_ps(in));
+    const __m256i perm =
+        _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(kPack.idx[mask])));
+    _mm256_storeu_ps(buf + m, _mm256_permutevar8x32_ps(x, perm));
+    m += static_cast<std::size_t>(_mm_popcnt_u32(mask));
+  }
+  for (; i < n; ++i) {
+    buf[m] = v[i];
+    m += (Largest ? v[i] >= bound : v[i] <= bound) ? 1 : 0;
+  }
+  return m;
+}
+// Resolved on first use (not at static initialisation, which may precede the CPU probe).
+bool has_avx2() {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  return avx2;
+}
+#endif
+
+template <bool Largest>
+std::size_t keep(const float* v, std::size_t n, float bound, float* buf) {
+#if defined(ECHOELML_CONTRAST_AVX2)
+  if (has_avx2()) return pack_one_avx2<Largest>(v, n, bound, buf);
+#endif
+  return keep_within<Largest>(v, n, bound, buf);
+}
+
+template <bool Largest>
+void best_q(float* buf, std::size_t m, std::size_t q, float* out) {
+#if defined(ECHOELML_CONTRAST_AVX2)
+  if (has_avx2() && m <= kRankMax) return rank_best_avx2<Largest>(buf, m, q, out);
+#endif
+  finish_side<Largest>(buf, m, q, out);
+}
+
 // The q smallest (ascending, into lo) and q largest (descending, into hi) of v[0..n), q <= n;
-// buf_lo and buf_hi hold n values each. Bounds guessed from every 16th value (its s-th best,
-// s = q/16 + 2: about the 16s-th best of all) keep a few dozen candidates per side in one
-// branch-free pass over v (a branch per value would mispredict on every kept one); only those
-// are selected and sorted. A guess that admits fewer than q values is loosened (the 4th best
-// sample), then dropped (every value is a candidate). The result is the same multiset a full
-// sort gives, so the means are exact.
-void select_extremes(const float* v, std::size_t n, std::size_t q, float* buf_lo, float* buf_hi,
-                     float* lo, float* hi) {
-  float s_lo[kSample], s_hi[kSample];
-  const std::size_t ns = sample_best<false>(v, n, s_lo);
-  sample_best<true>(v, n, s_hi);
+// buf_lo and buf_hi hold n + 8 values each. s_lo/s_hi: the ns best of every 16th value
+// (sample_bounds). The s-th best sample, s = q/16 + 2 (about the 16s-th best of all), bounds
+// a few dozen candidates per side kept in one branch-free pass over v (a branch per value
+// would mispredict on every kept one); only those are selected and sorted. A guess that admits
+// fewer than q values is loosened (the ns-th best sample), then dropped (every value is a
+// candidate). The result is the same multiset a full sort gives, so the means are exact.
+void select_extremes(const float* v, std::size_t n, std::size_t q, const float* s_lo,
+                     const float* s_hi, std::size_t ns, float* buf_lo, float* buf_hi, float* lo,
+                     float* hi) {
   const std::size_t s = std::min<std::size_t>(q / kStride + 2, kSample);
   std::size_t m_lo = 0, m_hi = 0;
+#if defined(ECHOELML_CONTRAST_AVX2)
+  if (has_avx2() && s <= ns) {
+    pack_within_avx2(v, n, s_lo[s - 1], s_hi[s - 1], buf_lo, buf_hi, m_lo, m_hi);
+  } else
+#endif
   if (s <= ns) {
     const float b_lo = s_lo[s - 1], b_hi = s_hi[s - 1];
     for (std::size_t i = 0; i < n; ++i) {
@@ -152,19 +303,20 @@ void select_extremes(const float* v, std::size_t n, std::size_t q, float* buf_lo
       m_hi += x >= b_hi ? 1 : 0;
     }
   }
-  if (m_lo < q && ns > s) m_lo = keep_within<false>(v, n, s_lo[ns - 1], buf_lo);
-  if (m_hi < q && ns > s) m_hi = keep_within<true>(v, n, s_hi[ns - 1], buf_hi);
-  if (m_lo < q) m_lo = keep_within<false>(v, n, std::numeric_limits<float>::infinity(), buf_lo);
-  if (m_hi < q) m_hi = keep_within<true>(v, n, -std::numeric_limits<float>::infinity(), buf_hi);
-  finish_side<false>(buf_lo, m_lo, q, lo);
-  finish_side<true>(buf_hi, m_hi, q, hi);
+  if (m_lo < q && ns > s) m_lo = keep<false>(v, n, s_lo[ns - 1], buf_lo);
+  if (m_hi < q && ns > s) m_hi = keep<true>(v, n, s_hi[ns - 1], buf_hi);
+  if (m_lo < q) m_lo = keep<false>(v, n, std::numeric_limits<float>::infinity(), buf_lo);
+  if (m_hi < q) m_hi = keep<true>(v, n, -std::numeric_limits<float>::infinity(), buf_hi);
+  best_q<false>(buf_lo, m_lo, q, lo);
+  best_q<true>(buf_hi, m_hi, q, hi);
 }
 
 // Bands with a small q (2..4): the q smallest and largest of every frame of a bin-major tile,
 // kept sorted by a min/max insertion network vectorised across the frames (no branches).
 template <std::size_t Q>
-void small_q_extremes(const float* tile, std::size_t begin, std::size_t end, std::size_t count,
-                      float* valley, float* peak) {
+[[gnu::always_inline]] inline void small_q_extremes(const float* tile, std::size_t begin,
+                                                    std::size_t end, std::size_t count,
+                                                    float* valley, float* peak) {
   constexpr std::size_t L = detail::kTileLanes;
   float lo[Q][L], hi[Q][L];
   for (std::size_t i = 0; i < Q; ++i)
@@ -211,11 +363,34 @@ ContrastSelector::ContrastSelector(std::vector<ContrastBand> bands, std::size_t 
   }
   lo_.resize(qmax);
   hi_.resize(qmax);
-  scratch_.resize(2 * nmax);
+  scratch_.resize(2 * (nmax + 8));  // + 8: the vector paths write whole vectors past the end
 }
 
 void ContrastSelector::run(const float* tile, const float* frames, std::size_t frame_stride,
                            std::size_t count, float* valley, float* peak) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) run_avx2(tile, frames, frame_stride, count, valley, peak);
+  else run_default(tile, frames, frame_stride, count, valley, peak);
+}
+
+[[gnu::target("avx2")]] void ContrastSelector::run_avx2(const float* tile, const float* frames,
+                                                        std::size_t frame_stride, std::size_t count,
+                                                        float* valley, float* peak) {
+  run_body(tile, frames, frame_stride, count, valley, peak);
+}
+
+void ContrastSelector::run_default(const float* tile, const float* frames, std::size_t frame_stride,
+                                   std::size_t count, float* valley, float* peak) {
+  run_body(tile, frames, frame_stride, count, valley, peak);
+}
+
+// The min/max networks across the tile's frames are the same float32 comparisons whether
+// compiled for SSE2 or AVX2 (run_default / run_avx2), so both give the same values.
+[[gnu::always_inline]] inline void ContrastSelector::run_body(const float* tile,
+                                                              const float* frames,
+                                                              std::size_t frame_stride,
+                                                              std::size_t count, float* valley,
+                                                              float* peak) {
   for (std::size_t b = 0; b < bands_.size(); ++b) {
     const ContrastBand& band = bands_[b];
     float* vo = valley + b * kLanes;
@@ -242,10 +417,17 @@ void ContrastSelector::run(const float* tile, const float* frames, std::size_t f
     if (q == 3) small_q_extremes<3>(tile, band.begin, band.end, count, vo, po);
     if (q == 4) small_q_extremes<4>(tile, band.begin, band.end, count, vo, po);
     if (q <= 4) continue;
+    float s_lo[kSample][kLanes], s_hi[kSample][kLanes];
+    const std::size_t ns = sample_bounds(tile, band.begin, band.end, s_lo, s_hi);
     for (std::size_t j = 0; j < count; ++j) {
       const float* v = frames + j * frame_stride + band.begin;
-      select_extremes(v, n, q, scratch_.data(), scratch_.data() + scratch_.size() / 2, lo_.data(),
-                      hi_.data());
+      float sl[kSample], sh[kSample];
+      for (std::size_t i = 0; i < kSample; ++i) {
+        sl[i] = s_lo[i][j];
+        sh[i] = s_hi[i][j];
+      }
+      select_extremes(v, n, q, sl, sh, ns, scratch_.data(), scratch_.data() + scratch_.size() / 2,
+                      lo_.data(), hi_.data());
       vo[j] = mean_ascending(lo_.data(), q);
       po[j] = mean_descending(hi_.data(), q);
     }

@@ -22,7 +22,7 @@
 #include <numeric>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 #include "echoelml/core/error.h"
@@ -85,13 +85,35 @@ void reshape(Matrix& m, std::size_t rows, std::size_t cols) {
 // Buffers reused by every call on a thread: first touches of fresh multi-megabyte buffers
 // (page faults) cost more than some of the features.
 struct Workspace {
-  Matrix power;  // (bins, T) |X|^2 for chroma
+  // |X|^2 for chroma, kept in the STFT's tiles: tile i = (bins, kLanes) at i * bins * kLanes
+  std::vector<float> power;
   Matrix mel;    // (n_mels, T)
-  std::vector<float> mag_frames, tile, ptile, mel_tile, checkpoints, valley, peak;
+  std::vector<float> mag_frames, tile, mel_tile, checkpoints, valley, peak;
   MatrixD valley_all, peak_all;
   std::vector<double> centroid, rolloff;
   std::vector<float> pitches, mags;
 };
+
+#if defined(__SSE2__)
+// |X| of bins [0, K - K % 8) of one frame with 8 bins per AVX2 step; the same roundings as the
+// SSE2 loop below (complex128 -> complex64, then sqrt(re^2 + im^2) in float32, no FMA).
+[[gnu::target("avx2")]] std::size_t magnitudes_avx2(const double* b, std::size_t K, float* dst) {
+  std::size_t k = 0;
+  for (; k + 8 <= K; k += 8) {
+    const __m128 f0 = _mm256_cvtpd_ps(_mm256_loadu_pd(b + 2 * k));       // bins k, k+1
+    const __m128 f1 = _mm256_cvtpd_ps(_mm256_loadu_pd(b + 2 * k + 4));   // k+2, k+3
+    const __m128 f2 = _mm256_cvtpd_ps(_mm256_loadu_pd(b + 2 * k + 8));   // k+4, k+5
+    const __m128 f3 = _mm256_cvtpd_ps(_mm256_loadu_pd(b + 2 * k + 12));  // k+6, k+7
+    const __m256 lo = _mm256_insertf128_ps(_mm256_castps128_ps256(f0), f2, 1);
+    const __m256 hi = _mm256_insertf128_ps(_mm256_castps128_ps256(f1), f3, 1);
+    const __m256 re = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m256 im = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+    _mm256_storeu_ps(dst + k,
+                     _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(re, re), _mm256_mul_ps(im, im))));
+  }
+  return k;
+}
+#endif
 
 // |X| in float32 of `count` frames of double spectra (frame j's bins at spectra[j * K + k]),
 // rounded to complex64 first as np.abs(stft(y)) does, written bin-major into the tile.
@@ -109,6 +131,8 @@ void magnitudes_to_tile(const std::complex<double>* spectra, std::size_t count, 
     float* dst = frames.data() + j * Kp;
     std::size_t k = 0;
 #if defined(__SSE2__)
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    if (avx2) k = magnitudes_avx2(b, K, dst);
     for (; k + 4 <= K; k += 4) {
       const __m128 f01 = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k)),
                                        _mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k + 2)));
@@ -145,6 +169,83 @@ void magnitudes_to_tile(const std::complex<double>* spectra, std::size_t count, 
   }
 }
 
+// One pass over the bins of a tile: rolloff's float32 running sum (with checkpoints), centroid
+// sums, the frame maximum, |X|^2 (kept for piptrack, stored for chroma) and the mel bands.
+struct SweepArgs {
+  const float* tile;
+  std::size_t K;
+  const MelByBin& mel;
+  float* mel_tile;
+  float* ptile;  // this tile's slice of Workspace::power
+  float* checkpoints;
+  double* den;  // [kLanes] each
+  double* num;
+  float* fmax;
+};
+
+// GCC vector extensions: two 8-float vectors per bin row. The body is compiled twice, as SSE2
+// (each vector split in two) and as AVX2; both do the same float32 operations per lane in the
+// same order, without FMA (the target is "avx2" alone, so nothing can be contracted), so both
+// give the bits the scalar per-feature functions give.
+using f8 = float __attribute__((vector_size(32)));
+static_assert(kLanes == 16);
+// The helpers below are always inlined into the two entry points; the vector-ABI note GCC
+// gives for passing f8 by value to a non-AVX function cannot apply to them.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+[[gnu::always_inline]] inline f8 load8(const float* p) {
+  f8 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+[[gnu::always_inline]] inline void store8(float* p, f8 v) { __builtin_memcpy(p, &v, sizeof v); }
+
+[[gnu::always_inline]] inline void sweep_body(const SweepArgs& a) {
+  const std::size_t K = a.K;
+  std::fill(a.mel_tile, a.mel_tile + a.mel.bands * kLanes, 0.0f);
+  for (std::size_t j = 0; j < kLanes; ++j) a.den[j] = a.num[j] = 0.0;
+  f8 cum[2] = {}, bsum[2] = {}, bmom[2] = {}, fmax[2] = {};
+  for (std::size_t k = 0; k < K; ++k) {
+    const float kf = static_cast<float>(k);
+    f8 p[2];
+    for (int h = 0; h < 2; ++h) {
+      const f8 v = load8(a.tile + k * kLanes + 8 * h);
+      cum[h] += v;
+      bsum[h] += v;
+      bmom[h] += kf * v;
+      fmax[h] = v > fmax[h] ? v : fmax[h];
+      p[h] = v * v;
+    }
+    if ((k + 1) % kCheck == 0 || k + 1 == K) {
+      float* ck = a.checkpoints + (k / kCheck) * kLanes;
+      store8(ck, cum[0]);
+      store8(ck + 8, cum[1]);
+      for (int h = 0; h < 2; ++h)
+        for (int j = 0; j < 8; ++j) {
+          a.den[8 * h + j] += bsum[h][j];
+          a.num[8 * h + j] += bmom[h][j];
+        }
+      bsum[0] = bsum[1] = bmom[0] = bmom[1] = f8{};
+    }
+    for (std::uint32_t e = a.mel.start[k]; e < a.mel.start[k + 1]; ++e) {
+      float* acc = a.mel_tile + a.mel.entries[e].band * kLanes;
+      const float w = a.mel.entries[e].weight;
+      store8(acc, load8(acc) + w * p[0]);
+      store8(acc + 8, load8(acc + 8) + w * p[1]);
+    }
+    store8(a.ptile + k * kLanes, p[0]);
+    store8(a.ptile + k * kLanes + 8, p[1]);
+  }
+  store8(a.fmax, fmax[0]);
+  store8(a.fmax + 8, fmax[1]);
+}
+
+#pragma GCC diagnostic pop
+
+[[gnu::target("avx2")]] void sweep_avx2(const SweepArgs& a) { sweep_body(a); }
+void sweep_default(const SweepArgs& a) { sweep_body(a); }
+
 // Everything a tile of magnitudes gives directly. Results for frames t0 .. t0+count-1.
 class TileReducer {
  public:
@@ -152,12 +253,11 @@ class TileReducer {
       : K_(K), sr_(sr), ws_(ws), mel_(genre_mel_bank()),
         contrast_(detail::contrast_bands(K, ContrastParams{.sr = sr}), kLanes) {
     ws.tile.assign(K * kLanes, 0.0f);
-    ws.ptile.assign(K * kLanes, 0.0f);
     ws.mel_tile.assign(mel_.bands * kLanes, 0.0f);
     ws.checkpoints.assign((K + kCheck - 1) / kCheck * kLanes, 0.0f);
     ws.valley.assign(contrast_.n_bands() * kLanes, 0.0f);
     ws.peak.assign(contrast_.n_bands() * kLanes, 0.0f);
-    reshape(ws.power, K, T);
+    ws.power.resize((T + kLanes - 1) / kLanes * K * kLanes);  // every tile is written whole
     reshape(ws.mel, mel_.bands, T);
     ws.valley_all = MatrixD(contrast_.n_bands(), T);
     ws.peak_all = MatrixD(contrast_.n_bands(), T);
@@ -170,11 +270,11 @@ class TileReducer {
   void operator()(std::size_t t0, std::size_t count, const std::complex<double>* spectra) {
     float* tile = ws_.tile.data();
     magnitudes_to_tile(spectra, count, K_, ws_.mag_frames, tile);
-    sweep(t0, count);
+    sweep(t0);
     rolloff_and_centroid(t0, count);
     float fmax2[kLanes];
     for (std::size_t j = 0; j < kLanes; ++j) fmax2[j] = fmax_[j] * fmax_[j];  // max of |X|^2
-    detail::tuning_peaks(ws_.ptile.data(), kLanes, count, fmax2, K_, sr_, TuningParams{},
+    detail::tuning_peaks(power_tile(t0), kLanes, count, fmax2, K_, sr_, TuningParams{},
                          ws_.pitches, ws_.mags);
     contrast_.run(tile, ws_.mag_frames.data(), (K_ + 3) / 4 * 4, count, ws_.valley.data(),
                   ws_.peak.data());
@@ -191,55 +291,12 @@ class TileReducer {
   }
 
  private:
-  // One pass over the bins: rolloff's float32 running sum (with checkpoints), centroid sums,
-  // the frame maximum, |X|^2 (stored for chroma) and the mel bands.
-  void sweep(std::size_t t0, std::size_t count) {
-    const float* tile = ws_.tile.data();
-    float* ptile = ws_.ptile.data();
-    float* mel = ws_.mel_tile.data();
-    std::fill(ws_.mel_tile.begin(), ws_.mel_tile.end(), 0.0f);
-    float cum[kLanes] = {}, bsum[kLanes] = {}, bmom[kLanes] = {};
-    std::fill(std::begin(fmax_), std::end(fmax_), 0.0f);
-    std::fill(std::begin(den_), std::end(den_), 0.0);
-    std::fill(std::begin(num_), std::end(num_), 0.0);
-    const std::size_t T = ws_.power.cols;
-    float fmax[kLanes] = {};
-    for (std::size_t k = 0; k < K_; ++k) {
-      const float* m = tile + k * kLanes;
-      const float kf = static_cast<float>(k);
-      float p[kLanes];  // local, so the compiler knows it aliases nothing
-      for (std::size_t j = 0; j < kLanes; ++j) {
-        const float v = m[j];
-        cum[j] += v;
-        bsum[j] += v;
-        bmom[j] += kf * v;
-        fmax[j] = v > fmax[j] ? v : fmax[j];
-        p[j] = v * v;
-      }
-      if ((k + 1) % kCheck == 0 || k + 1 == K_) {
-        float* ck = ws_.checkpoints.data() + (k / kCheck) * kLanes;
-        for (std::size_t j = 0; j < kLanes; ++j) {
-          ck[j] = cum[j];
-          den_[j] += bsum[j];
-          num_[j] += bmom[j];
-          bsum[j] = bmom[j] = 0.0f;
-        }
-      }
-      for (std::uint32_t e = mel_.start[k]; e < mel_.start[k + 1]; ++e) {
-        float* acc = mel + mel_.entries[e].band * kLanes;
-        const float w = mel_.entries[e].weight;
-        for (std::size_t j = 0; j < kLanes; ++j) acc[j] += w * p[j];
-      }
-      float* pw = ptile + k * kLanes;
-      for (std::size_t j = 0; j < kLanes; ++j) pw[j] = p[j];
-      float* dst = ws_.power.data.data() + k * T + t0;
-      if (count == kLanes) {
-        for (std::size_t j = 0; j < kLanes; ++j) dst[j] = p[j];
-      } else {
-        for (std::size_t j = 0; j < count; ++j) dst[j] = p[j];
-      }
-    }
-    std::copy(std::begin(fmax), std::end(fmax), std::begin(fmax_));
+  void sweep(std::size_t t0) {
+    const SweepArgs args{ws_.tile.data(), K_,   mel_, ws_.mel_tile.data(), power_tile(t0),
+                         ws_.checkpoints.data(), den_, num_, fmax_};
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    if (avx2) sweep_avx2(args);
+    else sweep_default(args);
   }
 
   void rolloff_and_centroid(std::size_t t0, std::size_t count) {
@@ -269,6 +326,8 @@ class TileReducer {
       ws_.centroid[t0 + j] = den_[j] < tiny ? num : num / den_[j];
     }
   }
+
+  float* power_tile(std::size_t t0) { return ws_.power.data() + (t0 / kLanes) * K_ * kLanes; }
 
   std::size_t K_;
   double sr_;
@@ -327,7 +386,8 @@ GenreFeatures genre_features(std::span<const float> y) {
   f.spectral_rolloff = mean_of(std::span<const double>(ws.rolloff));
 
   // MFCC and beats from one dB mel spectrogram (top_db over the whole clip).
-  const Matrix mel_db = power_to_db(ws.mel);
+  detail::power_to_db_in_place(ws.mel);  // the mel power is not needed again
+  const Matrix& mel_db = ws.mel;
   f.mfcc = mfcc_means(mel_db);
   const auto envelope = detail::onset_strength_from_mel_db(mel_db, OnsetAggregate::Median, stft);
   BeatTrackParams beat{};
@@ -336,14 +396,15 @@ GenreFeatures genre_features(std::span<const float> y) {
   f.tempo = beats.tempo;
   f.n_beats = static_cast<int>(beats.beats.size());
 
-  const auto zcr = zero_crossing_rate(y);
+  const auto zcr = detail::zero_crossing_rate_checked(y);  // y passed check_audio above
   f.zero_crossing_rate = mean_of(std::span<const double>(zcr));
-  const auto rms_frames = rms(y);
+  const auto rms_frames = detail::rms_checked(y);
   f.rms = mean_of(std::span<const float>(rms_frames));
 
   f.chroma_tuning = detail::tuning_from_peaks(ws.pitches, ws.mags, TuningParams{});
-  const auto chroma = detail::chroma_stft_unchecked(ws.power, ChromaParams{.sr = sr}, f.chroma_tuning);
-  for (int c = 0; c < 12; ++c) f.chroma[c] = mean_of(chroma.row(c));
+  const auto chroma = detail::chroma_means_from_tiles(ws.power.data(), K, T, ChromaParams{.sr = sr},
+                                                      f.chroma_tuning);
+  for (int c = 0; c < 12; ++c) f.chroma[c] = chroma[static_cast<std::size_t>(c)];
 
   // spectral_contrast: power_to_db (top_db per matrix) of peaks and valleys, then the means.
   const MatrixD peak_db = power_to_db(ws.peak_all), valley_db = power_to_db(ws.valley_all);

@@ -6,15 +6,16 @@
 #include <numbers>
 
 #include "echoelml/core/error.h"
+#include "spectral_common.h"
 
 namespace echoelml::features {
 namespace {
 
+// out may be S itself (each value is read once, before its slot is written).
 template <typename T>
-BasicMatrix<T> to_db(const BasicMatrix<T>& S, const PowerToDbParams& p) {
+void to_db_into(const BasicMatrix<T>& S, BasicMatrix<T>& out, const PowerToDbParams& p) {
   if (!(p.amin > 0)) throw ParameterError("power_to_db: amin must be > 0");
   if (p.top_db && *p.top_db < 0) throw ParameterError("power_to_db: top_db must be >= 0");
-  BasicMatrix<T> out(S.rows, S.cols);
   const T amin = static_cast<T>(p.amin);
   const T ref_db = static_cast<T>(10.0 * std::log10(std::max(p.amin, std::abs(p.ref))));
   T top = -std::numeric_limits<T>::infinity();
@@ -27,12 +28,19 @@ BasicMatrix<T> to_db(const BasicMatrix<T>& S, const PowerToDbParams& p) {
     const T floor = top - static_cast<T>(*p.top_db);
     for (auto& v : out.data) v = std::max(v, floor);
   }
+}
+
+template <typename T>
+BasicMatrix<T> to_db(const BasicMatrix<T>& S, const PowerToDbParams& p) {
+  BasicMatrix<T> out(S.rows, S.cols);
+  to_db_into(S, out, p);
   return out;
 }
 
 }  // namespace
 
 Matrix power_to_db(const Matrix& S, const PowerToDbParams& p) { return to_db(S, p); }
+void detail::power_to_db_in_place(Matrix& S, const PowerToDbParams& p) { to_db_into(S, S, p); }
 MatrixD power_to_db(const MatrixD& S, const PowerToDbParams& p) { return to_db(S, p); }
 
 Matrix melspectrogram(const Matrix& power, const dsp::MelParams& p) {

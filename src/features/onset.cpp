@@ -1,7 +1,9 @@
 #include "echoelml/features/onset.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "echoelml/core/error.h"
 #include "spectral_common.h"
@@ -14,43 +16,102 @@ std::size_t leading_pad(const dsp::StftParams& s) {
   return 1 + (s.center ? static_cast<std::size_t>(s.n_fft / (2 * s.hop_length)) : 0);
 }
 
-// Positive first differences of the dB spectrogram, band-major like librosa's (bands, T-1).
-Matrix positive_differences_db(const Matrix& S) {
-  const std::size_t B = S.rows, T = S.cols;
-  Matrix d(B, T > 0 ? T - 1 : 0);
-  for (std::size_t b = 0; b < B; ++b) {
-    const float* s = S.data.data() + b * T;
-    float* o = d.data.data() + b * d.cols;
-    for (std::size_t t = 0; t + 1 < T; ++t) o[t] = std::max(0.0f, s[t + 1] - s[t]);
-  }
-  return d;
-}
+// The aggregates below read the positive first differences max(0, S[b, t+1] - S[b, t]) of the
+// dB spectrogram S (librosa's (bands, T-1) array) straight from S: the same float32 values,
+// without a second spectrogram-sized array.
+inline float rise(const float* row, std::size_t t) { return std::max(0.0f, row[t + 1] - row[t]); }
 
-Matrix positive_differences(const Matrix& mel_power, const OnsetStrengthParams& p) {
+Matrix checked_db(const Matrix& mel_power, const OnsetStrengthParams& p) {
   dsp::validate(p.mel.stft);
   if (mel_power.rows == 0) throw ParameterError("onset_strength: mel spectrogram has no bands");
-  return positive_differences_db(power_to_db(mel_power, p.db));
+  return power_to_db(mel_power, p.db);
 }
 
 // np.mean over the band axis of a C-ordered (bands, frames) float32 array: numpy adds the
 // rows one after another in float32, then divides by the band count.
-std::vector<float> band_mean(const Matrix& d) {
-  std::vector<float> acc(d.cols, 0.0f);
-  for (std::size_t b = 0; b < d.rows; ++b) {
-    const float* r = d.data.data() + b * d.cols;
-    for (std::size_t t = 0; t < d.cols; ++t) acc[t] += r[t];
+std::vector<float> band_mean(const Matrix& S) {
+  const std::size_t T = S.cols > 0 ? S.cols - 1 : 0;
+  std::vector<float> acc(T, 0.0f);
+  for (std::size_t b = 0; b < S.rows; ++b) {
+    const float* r = S.data.data() + b * S.cols;
+    for (std::size_t t = 0; t < T; ++t) acc[t] += rise(r, t);
   }
-  const float n = static_cast<float>(d.rows);
+  const float n = static_cast<float>(S.rows);
   for (auto& v : acc) v /= n;
   return acc;
 }
 
+// Batcher's odd-even merge sort on n = 2^p slots, reduced to the comparators that move a value
+// into the two middle slots of the first B (B/2 - 1 and B/2): padding slots >= B hold +inf,
+// which no comparator (min to the lower slot) ever moves, so comparators touching them are
+// no-ops; and a comparator none of whose outputs reaches a middle slot cannot change it.
+struct Comparator {
+  std::uint16_t lo, hi;
+};
+std::vector<Comparator> median_network(std::size_t B) {
+  std::size_t n = 1;
+  while (n < B) n *= 2;
+  std::vector<Comparator> all;
+  for (std::size_t p = 1; p < n; p *= 2)
+    for (std::size_t k = p; k >= 1; k /= 2) {
+      for (std::size_t j = k % p; j + k < n; j += 2 * k)
+        for (std::size_t i = 0; i < std::min(k, n - j - k); ++i)
+          if ((i + j) / (2 * p) == (i + j + k) / (2 * p))
+            all.push_back(
+                {static_cast<std::uint16_t>(i + j), static_cast<std::uint16_t>(i + j + k)});
+    }
+  std::vector<bool> needed(n, false);
+  needed[B / 2] = true;
+  if (B % 2 == 0) needed[B / 2 - 1] = true;
+  std::vector<Comparator> kept;
+  for (auto c = all.rbegin(); c != all.rend(); ++c) {
+    if (c->hi >= B || !(needed[c->lo] || needed[c->hi])) continue;
+    needed[c->lo] = needed[c->hi] = true;
+    kept.push_back(*c);
+  }
+  std::reverse(kept.begin(), kept.end());
+  return kept;
+}
+
+// The network on 8 frames at once (v[b * 8 + j] = band b of frame t0 + j); compiled twice.
+using f8 = float __attribute__((vector_size(32)));
+[[gnu::always_inline]] inline void run_network_body(const std::vector<Comparator>& net, float* v) {
+  for (const Comparator& c : net) {
+    f8 a, b;  // memcpy: unaligned loads and stores
+    __builtin_memcpy(&a, v + 8 * c.lo, sizeof a);
+    __builtin_memcpy(&b, v + 8 * c.hi, sizeof b);
+    const f8 mn = a < b ? a : b, mx = a < b ? b : a;
+    __builtin_memcpy(v + 8 * c.lo, &mn, sizeof mn);
+    __builtin_memcpy(v + 8 * c.hi, &mx, sizeof mx);
+  }
+}
+[[gnu::target("avx2")]] void run_network_avx2(const std::vector<Comparator>& net, float* v) {
+  run_network_body(net, v);
+}
+void run_network_default(const std::vector<Comparator>& net, float* v) { run_network_body(net, v); }
+
 // np.median over bands: the middle value, or the float32 mean of the two middle values.
-std::vector<float> band_median(const Matrix& d) {
-  const std::size_t B = d.rows, T = d.cols;
+// Order statistics, so the network and nth_element give the same values.
+std::vector<float> band_median(const Matrix& S) {
+  const std::size_t B = S.rows, T = S.cols > 0 ? S.cols - 1 : 0;
   std::vector<float> out(T), col(B);
-  for (std::size_t t = 0; t < T; ++t) {
-    for (std::size_t b = 0; b < B; ++b) col[b] = d.data[b * T + t];
+  std::size_t t = 0;
+  if (B >= 2 && B <= 4096) {
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    const auto net = median_network(B);
+    std::vector<float> v(B * 8);
+    const std::size_t mid = B / 2;
+    for (; t + 8 <= T; t += 8) {
+      for (std::size_t b = 0; b < B; ++b)
+        for (std::size_t j = 0; j < 8; ++j) v[b * 8 + j] = rise(S.data.data() + b * S.cols, t + j);
+      if (avx2) run_network_avx2(net, v.data());
+      else run_network_default(net, v.data());
+      for (std::size_t j = 0; j < 8; ++j)
+        out[t + j] = B % 2 == 1 ? v[mid * 8 + j] : (v[(mid - 1) * 8 + j] + v[mid * 8 + j]) / 2.0f;
+    }
+  }
+  for (; t < T; ++t) {
+    for (std::size_t b = 0; b < B; ++b) col[b] = rise(S.data.data() + b * S.cols, t);
     const std::size_t mid = B / 2;
     std::nth_element(col.begin(), col.begin() + static_cast<std::ptrdiff_t>(mid), col.end());
     const float hi = col[mid];
@@ -76,8 +137,8 @@ std::vector<float> finish(const std::vector<float>& agg, std::size_t frames,
 }  // namespace
 
 std::vector<float> onset_strength_from_mel(const Matrix& mel_power, const OnsetStrengthParams& p) {
-  const Matrix d = positive_differences(mel_power, p);
-  const auto agg = p.aggregate == OnsetAggregate::Mean ? band_mean(d) : band_median(d);
+  const Matrix S = checked_db(mel_power, p);
+  const auto agg = p.aggregate == OnsetAggregate::Mean ? band_mean(S) : band_median(S);
   return finish(agg, mel_power.cols, p.mel.stft);
 }
 
@@ -88,15 +149,14 @@ std::vector<float> onset_strength(std::span<const float> y, const OnsetStrengthP
 std::vector<float> detail::onset_strength_from_mel_db(const Matrix& mel_db,
                                                       OnsetAggregate aggregate,
                                                       const dsp::StftParams& stft) {
-  const Matrix d = positive_differences_db(mel_db);
-  const auto agg = aggregate == OnsetAggregate::Mean ? band_mean(d) : band_median(d);
+  const auto agg = aggregate == OnsetAggregate::Mean ? band_mean(mel_db) : band_median(mel_db);
   return finish(agg, mel_db.cols, stft);
 }
 
 OnsetEnvelopes onset_strength_both(const Matrix& mel_power, const OnsetStrengthParams& p) {
-  const Matrix d = positive_differences(mel_power, p);
-  return {finish(band_mean(d), mel_power.cols, p.mel.stft),
-          finish(band_median(d), mel_power.cols, p.mel.stft)};
+  const Matrix S = checked_db(mel_power, p);
+  return {finish(band_mean(S), mel_power.cols, p.mel.stft),
+          finish(band_median(S), mel_power.cols, p.mel.stft)};
 }
 
 }  // namespace echoelml::features

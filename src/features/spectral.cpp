@@ -141,8 +141,13 @@ void validate(const ZcrParams& p) {
 }
 
 std::vector<double> zero_crossing_rate(std::span<const float> y, const ZcrParams& p) {
-  validate(p);
   detail::check_audio(y, "zero_crossing_rate");
+  return detail::zero_crossing_rate_checked(y, p);
+}
+
+std::vector<double> detail::zero_crossing_rate_checked(std::span<const float> y,
+                                                       const ZcrParams& p) {
+  validate(p);
   if (y.empty()) throw ParameterError("zero_crossing_rate: empty audio buffer");
   const std::size_t n = y.size();
   const std::size_t T =
@@ -193,8 +198,12 @@ std::vector<double> zero_crossing_rate(std::span<const float> y, const ZcrParams
 void validate(const RmsParams& p) { detail::check_framing(p.frame_length, p.hop_length, "rms"); }
 
 std::vector<float> rms(std::span<const float> y, const RmsParams& p) {
-  validate(p);
   detail::check_audio(y, "rms");
+  return detail::rms_checked(y, p);
+}
+
+std::vector<float> detail::rms_checked(std::span<const float> y, const RmsParams& p) {
+  validate(p);
   const std::size_t n = y.size();
   const std::size_t T = detail::frame_count(n, p.frame_length, p.hop_length, p.center, "rms");
   const std::size_t L = static_cast<std::size_t>(p.frame_length);

@@ -19,6 +19,10 @@ void check_magnitude(const Matrix& S, const char* who);
 /// Throws ParameterError if any sample is NaN or infinite (librosa's valid_audio).
 void check_audio(std::span<const float> y, const char* who);
 void check_framing(int frame_length, int hop_length, const char* who);
+/// zero_crossing_rate and rms for audio that already passed check_audio (the genre set checks
+/// its clip once instead of once per feature: each check is a pass over the whole signal).
+std::vector<double> zero_crossing_rate_checked(std::span<const float> y, const ZcrParams& p = {});
+std::vector<float> rms_checked(std::span<const float> y, const RmsParams& p = {});
 /// Frames util.frame yields for n samples (padded by frame_length/2 per side when centred);
 /// throws ParameterError when the (padded) input is shorter than one frame.
 std::size_t frame_count(std::size_t n, int frame_length, int hop_length, bool center,
@@ -75,6 +79,13 @@ class ContrastSelector {
            float* valley, float* peak);
 
  private:
+  void run_avx2(const float* tile, const float* frames, std::size_t frame_stride,
+                std::size_t count, float* valley, float* peak);
+  void run_default(const float* tile, const float* frames, std::size_t frame_stride,
+                   std::size_t count, float* valley, float* peak);
+  void run_body(const float* tile, const float* frames, std::size_t frame_stride,
+                std::size_t count, float* valley, float* peak);
+
   std::vector<ContrastBand> bands_;
   std::size_t lanes_;
   std::vector<float> lo_, hi_, scratch_;  // scratch_: two sides' candidates of the widest band
@@ -92,6 +103,17 @@ double tuning_from_peaks(const std::vector<float>& pitches, const std::vector<fl
 
 /// chroma_stft(power, tuning) without the input checks (power finite and >= 0 by construction).
 Matrix chroma_stft_unchecked(const Matrix& power, const ChromaParams& p, double tuning);
+
+/// The per-row means of chroma_stft_unchecked's result, from power spectra stored in tiles of
+/// kTileLanes frames (tile i: n_bins x kTileLanes values, bin-major, at
+/// tiles[i * n_bins * kTileLanes]; lanes past n_frames are ignored). Bit-identical to the means
+/// of the matrix path, without the (n_chroma, T) matrix.
+std::vector<double> chroma_means_from_tiles(const float* tiles, std::size_t n_bins,
+                                            std::size_t n_frames, const ChromaParams& p,
+                                            double tuning);
+
+/// power_to_db(S, p) written over S (same values; no second spectrogram-sized buffer).
+void power_to_db_in_place(Matrix& S, const PowerToDbParams& p = {});
 
 /// onset_strength from an already dB-scaled mel spectrogram (power_to_db(mel, top_db 80)).
 std::vector<float> onset_strength_from_mel_db(const Matrix& mel_db, OnsetAggregate aggregate,

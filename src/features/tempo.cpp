@@ -38,6 +38,45 @@ std::vector<float> linear_ramp_pad(std::span<const float> env, int half) {
   return out;
 }
 
+// frame = padded * window (float64) and its energy, the frame's lag-0 autocorrelation = its
+// max |autocorrelation|. Four partial sums break the chain of dependent additions (the order
+// changes the sum by ~1e-16 relative, far below anything the argmax over lags can resolve).
+// Compiled twice (SSE2 and AVX2; "avx2" alone, so no FMA contraction): the same float64
+// operations in the same order, so both give the same bits.
+[[gnu::always_inline]] inline double window_energy_body(const float* __restrict src,
+                                                        const double* __restrict window,
+                                                        double* __restrict frame, std::size_t w) {
+  for (std::size_t k = 0; k < w; ++k) frame[k] = static_cast<double>(src[k]) * window[k];
+  double e4[4] = {0.0, 0.0, 0.0, 0.0};
+  std::size_t k = 0;
+  for (; k + 4 <= w; k += 4)
+    for (std::size_t i = 0; i < 4; ++i) e4[i] += frame[k + i] * frame[k + i];
+  for (; k < w; ++k) e4[0] += frame[k] * frame[k];
+  return (e4[0] + e4[1]) + (e4[2] + e4[3]);
+}
+[[gnu::target("avx2")]] double window_energy_avx2(const float* src, const double* window,
+                                                  double* frame, std::size_t w) {
+  return window_energy_body(src, window, frame, w);
+}
+double window_energy_default(const float* src, const double* window, double* frame,
+                             std::size_t w) {
+  return window_energy_body(src, window, frame, w);
+}
+
+// acc[f] += |spec[f]|^2 * inv (re^2 + im^2, as std::norm), compiled twice like the above.
+[[gnu::always_inline]] inline void add_power_body(const double* __restrict spec, double inv,
+                                                  double* __restrict acc, std::size_t bins) {
+  for (std::size_t f = 0; f < bins; ++f)
+    acc[f] += (spec[2 * f] * spec[2 * f] + spec[2 * f + 1] * spec[2 * f + 1]) * inv;
+}
+[[gnu::target("avx2")]] void add_power_avx2(const double* spec, double inv, double* acc,
+                                            std::size_t bins) {
+  add_power_body(spec, inv, acc, bins);
+}
+void add_power_default(const double* spec, double inv, double* acc, std::size_t bins) {
+  add_power_body(spec, inv, acc, bins);
+}
+
 void check_tempogram_args(std::span<const float> env, int win_length) {
   if (env.empty()) throw ParameterError("tempogram: onset envelope is empty");
   if (win_length < 1)
@@ -86,22 +125,17 @@ std::vector<double> tempogram_mean(std::span<const float> env, int W) {
   std::fill(frame.get(), frame.get() + L, 0.0);
   std::vector<double> acc(bins, 0.0);
   const double tiny = std::numeric_limits<double>::min();
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  const double* spec_d = reinterpret_cast<const double*>(spec.get());
   for (std::size_t t = 0; t < n; ++t) {
     const float* src = padded.data() + t;
-    for (std::size_t k = 0; k < w; ++k) frame[k] = static_cast<double>(src[k]) * window[k];
-    // lag 0 = the frame's max |autocorrelation|. Four partial sums break the chain of
-    // dependent additions (the order changes the sum by ~1e-16 relative, far below anything
-    // the argmax over lags can resolve).
-    double e4[4] = {0.0, 0.0, 0.0, 0.0};
-    std::size_t k = 0;
-    for (; k + 4 <= w; k += 4)
-      for (std::size_t i = 0; i < 4; ++i) e4[i] += frame[k + i] * frame[k + i];
-    for (; k < w; ++k) e4[0] += frame[k] * frame[k];
-    const double energy = (e4[0] + e4[1]) + (e4[2] + e4[3]);
+    const double energy = avx2 ? window_energy_avx2(src, window.data(), frame.get(), w)
+                               : window_energy_default(src, window.data(), frame.get(), w);
     if (energy < tiny) continue;  // librosa leaves such a frame unscaled: it is ~0 anyway
     fft.forward(frame.get(), spec.get());
     const double inv = 1.0 / energy;
-    for (std::size_t f = 0; f < bins; ++f) acc[f] += std::norm(spec[f]) * inv;
+    if (avx2) add_power_avx2(spec_d, inv, acc.data(), bins);
+    else add_power_default(spec_d, inv, acc.data(), bins);
   }
   for (std::size_t f = 0; f < bins; ++f) spec[f] = {acc[f], 0.0};
   fft.inverse(spec.get(), frame.get());

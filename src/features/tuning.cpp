@@ -4,9 +4,14 @@
 // float32; the gradient, the interpolated magnitude and the pitch are float32 values.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "echoelml/core/error.h"
 #include "echoelml/features/chroma.h"
@@ -67,7 +72,8 @@ void tuning_peaks(const float* tile, std::size_t lanes, std::size_t count, const
                   std::vector<float>& mags) {
   const std::size_t K = n_bins;
   const int n_fft = static_cast<int>(2 * (K - 1));
-  const auto freq = dsp::fft_frequencies(sr, n_fft);
+  // fft_frequencies' values, k * (1 / (n_fft / sr)), without building the array per tile.
+  const double hz_per_bin = 1.0 / (n_fft * (1.0 / sr));
   const double fmax = std::min(p.fmax, sr / 2.0);
   // ref = threshold * max over all bins, in float32.
   const float thr = static_cast<float>(p.threshold);
@@ -76,25 +82,49 @@ void tuning_peaks(const float* tile, std::size_t lanes, std::size_t count, const
   // Peaks: bins inside [fmin, fmax) where the thresholded spectrum x = S * (S > ref) has
   // x[k] > x[k-1] and x[k] >= x[k+1]. Bin 0 is never a peak and Nyquist is never < fmax.
   for (std::size_t k = 1; k + 1 < K; ++k) {
-    if (!(freq[k] >= p.fmin && freq[k] < fmax)) continue;
+    const double fk = static_cast<double>(k) * hz_per_bin;
+    if (!(fk >= p.fmin && fk < fmax)) continue;
     const float* lo = tile + (k - 1) * lanes;
     const float* mid = lo + lanes;
     const float* hi = mid + lanes;
-    for (std::size_t t = 0; t < count; ++t) {
-      const float r = ref[t];
-      const float xl = lo[t] > r ? lo[t] : 0.0f;
-      const float xm = mid[t] > r ? mid[t] : 0.0f;
-      const float xh = hi[t] > r ? hi[t] : 0.0f;
-      if (!(xm > xl && xm >= xh)) continue;
-      // Parabolic interpolation on the unthresholded spectrum.
-      const double a = static_cast<double>(hi[t] + lo[t]) - 2.0 * static_cast<double>(mid[t]);
-      const double b = static_cast<double>(hi[t] - lo[t]) / 2.0;
-      const float shift = std::fabs(b) >= std::fabs(a) ? 0.0f : static_cast<float>(-b / a);
-      const float grad = (hi[t] - lo[t]) / 2.0f;  // np.gradient, central difference
-      const float dskew = (0.5f * grad) * shift;
-      pitches.push_back(static_cast<float>((static_cast<double>(k) + shift) * sr /
-                                           static_cast<double>(n_fft)));
-      mags.push_back(mid[t] + dskew);
+    // The peak test for 64 frames at a time without a branch per frame (peaks are rare and
+    // unpredictable), then only the peaks are visited, in frame order.
+    for (std::size_t t0 = 0; t0 < count; t0 += 64) {
+      const std::size_t n = std::min<std::size_t>(64, count - t0);
+      std::uint64_t peaks = 0;
+      std::size_t i = 0;
+#if defined(__SSE2__)
+      for (; i + 4 <= n; i += 4) {  // the same comparisons, four frames per step
+        const std::size_t t = t0 + i;
+        const __m128 r = _mm_loadu_ps(ref.data() + t);
+        const __m128 l = _mm_loadu_ps(lo + t), m = _mm_loadu_ps(mid + t), h = _mm_loadu_ps(hi + t);
+        const __m128 xl = _mm_and_ps(_mm_cmpgt_ps(l, r), l);
+        const __m128 xm = _mm_and_ps(_mm_cmpgt_ps(m, r), m);
+        const __m128 xh = _mm_and_ps(_mm_cmpgt_ps(h, r), h);
+        const __m128 peak = _mm_and_ps(_mm_cmpgt_ps(xm, xl), _mm_cmpge_ps(xm, xh));
+        peaks |= static_cast<std::uint64_t>(_mm_movemask_ps(peak)) << i;
+      }
+#endif
+      for (; i < n; ++i) {
+        const std::size_t t = t0 + i;
+        const float r = ref[t];
+        const float xl = lo[t] > r ? lo[t] : 0.0f;
+        const float xm = mid[t] > r ? mid[t] : 0.0f;
+        const float xh = hi[t] > r ? hi[t] : 0.0f;
+        peaks |= static_cast<std::uint64_t>(xm > xl && xm >= xh) << i;
+      }
+      for (; peaks != 0; peaks &= peaks - 1) {
+        const std::size_t t = t0 + static_cast<std::size_t>(__builtin_ctzll(peaks));
+        // Parabolic interpolation on the unthresholded spectrum.
+        const double a = static_cast<double>(hi[t] + lo[t]) - 2.0 * static_cast<double>(mid[t]);
+        const double b = static_cast<double>(hi[t] - lo[t]) / 2.0;
+        const float shift = std::fabs(b) >= std::fabs(a) ? 0.0f : static_cast<float>(-b / a);
+        const float grad = (hi[t] - lo[t]) / 2.0f;  // np.gradient, central difference
+        const float dskew = (0.5f * grad) * shift;
+        pitches.push_back(static_cast<float>((static_cast<double>(k) + shift) * sr /
+                                             static_cast<double>(n_fft)));
+        mags.push_back(mid[t] + dskew);
+      }
     }
   }
 }
