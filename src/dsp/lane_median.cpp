@@ -1,12 +1,22 @@
-// Each lane keeps its window as a sorted array of vectors w[0..size). One step removes the
-// leaving value xo and inserts the entering value xi without branches:
+// Two kernels, both exact order statistics (so equal to scipy's median bit for bit):
+//
+// Running window (any size <= 63). Each lane keeps its window as a sorted array of vectors
+// w[0..size). One step removes the leaving value xo and inserts the entering value xi without
+// branches:
 //   d[k] = w[k] < xo ? w[k] : w[k+1]          (xo's first copy dropped: w is sorted)
 //   w'[k] = max(d[k-1], min(d[k], xi))        (insertion into sorted d, d[-1] = -inf)
 // which is 4 vector operations per window slot and output, independent of the data.
+//
+// Shared-core blocks (size = 2K - 1, K = 16 or 8), after Adams' separable sorting networks
+// (2021): the windows of K consecutive outputs share a core, and a group's children share a
+// larger one, so sorting work is done once per group instead of once per output (~28 vector
+// operations per output for size 31 instead of ~124). See block_kernel below.
 #include "echoelml/dsp/lane_median.h"
 
+#include <array>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 // The 32-byte vector helpers are always inlined, so no vector crosses a call boundary and
 // the ABI note GCC gives for them in the SSE2 build does not apply.
@@ -28,9 +38,26 @@ constexpr int kMaxStackSize = 63;  // larger windows take the generic path below
 [[gnu::always_inline]] inline v8 vmax(v8 a, v8 b) { return a < b ? b : a; }
 [[gnu::always_inline]] inline v8 splat(float x) { return v8{x, x, x, x, x, x, x, x}; }
 
+// Where step s's 8 lane values are read and output i's are written: interleaved arrays
+// (step s at p + 8 s) or one row pointer per step plus a column offset.
+struct Interleaved {
+  const float* p;
+  [[gnu::always_inline]] const float* at(std::size_t s) const { return p + s * kMedianLanes; }
+};
+struct RowTable {
+  const float* const* rows;
+  std::size_t offset;
+  [[gnu::always_inline]] const float* at(std::size_t s) const { return rows[s] + offset; }
+};
+struct Dest {
+  float* p;
+  std::size_t stride;
+  [[gnu::always_inline]] float* at(std::size_t i) const { return p + i * stride; }
+};
+
 // S > 0: compile-time window size (fully unrolled); S == 0: size given at run time.
-template <int S>
-[[gnu::always_inline]] inline void kernel(const float* in, std::size_t n, int size_rt, float* out) {
+template <int S, class In>
+[[gnu::always_inline]] inline void kernel(In in, std::size_t n, int size_rt, Dest out) {
   const int size = S > 0 ? S : size_rt;
   const int h = size / 2;
   const v8 inf = splat(std::numeric_limits<float>::infinity());
@@ -39,14 +66,14 @@ template <int S>
   for (int k = 0; k <= size; ++k) w[k] = inf;
   // Sort the first window by insertion (descending k keeps w[k-1] unread-before-write).
   for (int m = 0; m < size; ++m) {
-    const v8 x = load(in + static_cast<std::size_t>(m) * kMedianLanes);
+    const v8 x = load(in.at(static_cast<std::size_t>(m)));
     for (int k = m; k > 0; --k) w[k] = vmax(w[k - 1], vmin(w[k], x));
     w[0] = vmin(w[0], x);
   }
-  store(out, w[h]);
+  store(out.at(0), w[h]);
   for (std::size_t i = 1; i < n; ++i) {
-    const v8 xo = load(in + (i - 1) * kMedianLanes);
-    const v8 xi = load(in + (i - 1 + static_cast<std::size_t>(size)) * kMedianLanes);
+    const v8 xo = load(in.at(i - 1));
+    const v8 xi = load(in.at(i - 1 + static_cast<std::size_t>(size)));
     v8 dprev = ninf;
     for (int k = 0; k < size - 1; ++k) {
       const v8 dk = w[k] < xo ? w[k] : w[k + 1];
@@ -54,22 +81,179 @@ template <int S>
       dprev = dk;
     }
     w[size - 1] = vmax(dprev, xi);
-    store(out + i * kMedianLanes, w[h]);
+    store(out.at(i), w[h]);
   }
 }
 
-void dispatch_generic(const float* in, std::size_t n, int size, float* out) {
-  if (size == 31) kernel<31>(in, n, size, out);
+// ---- Shared-core block kernel --------------------------------------------------------------
+//
+// Window N = 2K - 1, median = rank K - 1 (0-based). Outputs are done in groups of K. The
+// windows of the g outputs i..i+g-1 all contain the core [i+g-1, i+N) (2K - g values); of the
+// core only ranks K-g..K-1 can still become a median, since g - 1 more values join before any
+// window is complete. Halving a group adds h = g/2 values to the core: its left child gains
+// [i+h-1, i+g-1), its right child [i+N, i+N+h). The child's kept ranks are the middle h of
+// the parent's kept ranks C (sorted, 2h) and the added values E (sorted, h): two bitonic
+// half-cleaners and two bitonic sorts (select_ranks). Down to single outputs that is ~20
+// min/max operations per output for K = 16, plus ~8 for sorting the blocks. The added runs are
+// aligned sorted sub-blocks of the input shifted by one step (u[p] = in[p - 1]): block
+// j = in[Kj - 1, Kj + K - 1); the group at i = Km reads its left runs from block m, its top
+// core (exactly block m + 1, sorted) and its right runs from block m + 2. Each block is sorted
+// once by Batcher's odd-even merge sort, keeping every level (sorted runs of 1, 2, 4, ... K),
+// so all three roles reuse it.
+
+// Batcher's odd-even merge of n = 2^k values whose halves are sorted: its comparators.
+constexpr int merge_count(int n) { return n == 2 ? 1 : 2 * merge_count(n / 2) + n / 2 - 1; }
+
+template <int N>
+constexpr auto merge_network() {
+  std::array<std::pair<int, int>, merge_count(N)> net{};
+  int c = 0;
+  // lo..hi inclusive, elements r apart: merge the even and the odd subsequences, then one
+  // compare-exchange per adjacent (odd, even) pair (Batcher 1968).
+  auto rec = [&](auto& self, int lo, int hi, int r) -> void {
+    const int step = r * 2;
+    if (step < hi - lo) {
+      self(self, lo, hi, step);
+      self(self, lo + r, hi, step);
+      for (int i = lo + r; i < hi - r; i += step) net[c++] = {i, i + r};
+    } else {
+      net[c++] = {lo, lo + r};
+    }
+  };
+  rec(rec, 0, N - 1, 1);
+  return net;
+}
+
+constexpr int log2i(int k) { return k <= 1 ? 0 : 1 + log2i(k / 2); }
+
+// One block of K steps with every merge-sort level: lv[l] holds sorted runs of 2^l.
+template <int K>
+struct Block {
+  v8 lv[log2i(K) + 1][K];
+};
+
+// Level L + 1 from level L: runs of 2^L merged pairwise. Templates, not lambdas, all the way
+// down: a lambda would not inherit the caller's target("avx2") and would run as SSE2 code.
+template <int K, int L>
+[[gnu::always_inline]] inline void merge_level(Block<K>& b) {
+  constexpr int run = 2 << L;
+  constexpr auto net = merge_network<run>();
+  v8* d = b.lv[L + 1];
+  for (int q = 0; q < K; ++q) d[q] = b.lv[L][q];
+#pragma GCC unroll 64
+  for (int base = 0; base < K; base += run)
+#pragma GCC unroll 64
+    for (std::size_t c = 0; c < net.size(); ++c) {
+      const v8 x = d[base + net[c].first], y = d[base + net[c].second];
+      d[base + net[c].first] = vmin(x, y);
+      d[base + net[c].second] = vmax(x, y);
+    }
+  if constexpr (L + 1 < log2i(K)) merge_level<K, L + 1>(b);
+}
+
+// Sorts a bitonic sequence of H values ascending: Batcher's half-cleaners at distances
+// H/2, H/4, ... 1 ((H/2) log2 H compare-exchanges).
+template <int H>
+[[gnu::always_inline]] inline void bitonic_sort(v8* a) {
+#pragma GCC unroll 8
+  for (int d = H / 2; d >= 1; d /= 2)
+#pragma GCC unroll 32
+    for (int i = 0; i < H; ++i)
+      if ((i & d) == 0) {
+        const v8 x = a[i], y = a[i + d];
+        a[i] = vmin(x, y);
+        a[i + d] = vmax(x, y);
+      }
+}
+
+// Ranks [h, 2h) of C u E, sorted (C: the 2h kept ranks of the parent core, E: h added
+// values, both sorted), i.e. ranks [K-h, K) of the child's core. With E padded by +inf to 2h,
+// min(C[i], E'[2h-1-i]) are the 2h smallest of C u E (Batcher's half-cleaner): C[0, h) and
+// M[i] = min(C[h+i], E[h-1-i]). The wanted ranks are the h largest of those, the max half
+// of C[0, h) against M sorted. 2h + 2h log2 h operations per child; the closed form
+//   rank r = min over a + b = r - 1 of max(C[a], E[b])
+// costs 2h^2, twice as much for h = 8.
+template <int H>
+[[gnu::always_inline]] inline void select_ranks(const v8* c, const v8* e, v8* out) {
+  v8 m[H];
+#pragma GCC unroll 32
+  for (int i = 0; i < H; ++i) m[i] = vmin(c[H + i], e[H - 1 - i]);
+  bitonic_sort<H>(m);
+#pragma GCC unroll 32
+  for (int i = 0; i < H; ++i) out[i] = vmax(c[i], m[H - 1 - i]);
+  bitonic_sort<H>(out);
+}
+
+template <int K, int G>
+[[gnu::always_inline]] inline void descend(const v8* kept, const Block<K>& left, const Block<K>& right, int pos,
+                                           v8* out) {
+  if constexpr (G == 1) {
+    out[pos] = kept[0];
+  } else {
+    constexpr int H = G / 2, L = log2i(H);
+    v8 child[H];
+    select_ranks<H>(kept, left.lv[L] + pos + H, child);
+    descend<K, H>(child, left, right, pos, out);
+    select_ranks<H>(kept, right.lv[L] + pos, child);
+    descend<K, H>(child, left, right, pos + H, out);
+  }
+}
+
+// Block j covers steps Kj - 1 .. Kj + K - 2 of the `steps` valid ones. Step -1 lands only in
+// runs no group reads, steps past the input only in windows of outputs >= n; both get a
+// harmless value.
+template <int K, class In>
+[[gnu::always_inline]] inline void load_block(In in, std::size_t steps, std::size_t j, Block<K>& b) {
+  const std::size_t first = K * j;  // step + 1 of slot 0
+  if (first >= 1 && first - 1 + K <= steps) {
+    for (int q = 0; q < K; ++q) b.lv[0][q] = load(in.at(first - 1 + static_cast<std::size_t>(q)));
+  } else {
+    const v8 inf = splat(std::numeric_limits<float>::infinity());
+    for (int q = 0; q < K; ++q) {
+      const std::size_t s1 = first + static_cast<std::size_t>(q);
+      b.lv[0][q] = s1 == 0 ? load(in.at(0)) : (s1 - 1 < steps ? load(in.at(s1 - 1)) : inf);
+    }
+  }
+  merge_level<K, 0>(b);
+}
+
+template <int K, class In>
+[[gnu::always_inline]] inline void block_kernel(In in, std::size_t n, Dest out) {
+  constexpr int N = 2 * K - 1;
+  const std::size_t steps = n + N - 1;  // valid input steps [0, steps)
+  Block<K> blk[3];
+  load_block<K>(in, steps, 0, blk[0]);
+  load_block<K>(in, steps, 1, blk[1]);
+  for (std::size_t m = 0; K * m < n; ++m) {
+    load_block<K>(in, steps, m + 2, blk[(m + 2) % 3]);
+    v8 res[K];
+    descend<K, K>(blk[(m + 1) % 3].lv[log2i(K)], blk[m % 3], blk[(m + 2) % 3], 0, res);
+    const std::size_t i0 = K * m, count = std::min<std::size_t>(K, n - i0);
+    for (std::size_t q = 0; q < count; ++q) store(out.at(i0 + q), res[q]);
+  }
+}
+
+// Sizes with a block kernel, else the running window.
+template <class In>
+[[gnu::always_inline]] inline void run_kernel(In in, std::size_t n, int size, Dest out) {
+  if (size == 31) block_kernel<16>(in, n, out);
+  else if (size == 15) block_kernel<8>(in, n, out);
   else kernel<0>(in, n, size, out);
 }
 
-[[gnu::target("avx2")]] void dispatch_avx2(const float* in, std::size_t n, int size, float* out) {
-  if (size == 31) kernel<31>(in, n, size, out);
-  else kernel<0>(in, n, size, out);
+template <class In>
+void dispatch_generic(In in, std::size_t n, int size, Dest out) {
+  run_kernel(in, n, size, out);
+}
+
+template <class In>
+[[gnu::target("avx2")]] void dispatch_avx2(In in, std::size_t n, int size, Dest out) {
+  run_kernel(in, n, size, out);
 }
 
 // Windows longer than kMaxStackSize: a plain per-lane sorted copy (rare; not on HPSS paths).
-void large_window(const float* in, std::size_t n, int size, float* out) {
+template <class In>
+void large_window(In in, std::size_t n, int size, Dest out) {
   const int h = size / 2;
   for (std::size_t j = 0; j < kMedianLanes; ++j)
     for (std::size_t i = 0; i < n; ++i) {
@@ -77,31 +261,41 @@ void large_window(const float* in, std::size_t n, int size, float* out) {
       // needs a buffer, so count ranks instead: the median is the value with
       // #less <= h < #less + #equal.
       for (int a = 0; a < size; ++a) {
-        const float v = in[(i + static_cast<std::size_t>(a)) * kMedianLanes + j];
+        const float v = in.at(i + static_cast<std::size_t>(a))[j];
         int less = 0, equal = 0;
         for (int b = 0; b < size; ++b) {
-          const float u = in[(i + static_cast<std::size_t>(b)) * kMedianLanes + j];
+          const float u = in.at(i + static_cast<std::size_t>(b))[j];
           less += u < v ? 1 : 0;
           equal += u == v ? 1 : 0;
         }
         if (less <= h && h < less + equal) {
-          out[i * kMedianLanes + j] = v;
+          out.at(i)[j] = v;
           break;
         }
       }
     }
 }
 
-}  // namespace
-
-void median8(const float* in, std::size_t n, int size, float* out) noexcept {
+template <class In>
+void run(In in, std::size_t n, int size, Dest out) {
   if (n == 0 || size < 1) return;
   if (size > kMaxStackSize) return large_window(in, n, size, out);
-  // (An AVX-512VL build of the same kernel, with 32 registers, measured no faster on the
+  // (An AVX-512VL build of the running kernel, with 32 registers, measured no faster on the
   // project machine's Zen 4.)
   static const bool avx2 = __builtin_cpu_supports("avx2");
   if (avx2) dispatch_avx2(in, n, size, out);
   else dispatch_generic(in, n, size, out);
+}
+
+}  // namespace
+
+void median8(const float* in, std::size_t n, int size, float* out) noexcept {
+  run(Interleaved{in}, n, size, Dest{out, kMedianLanes});
+}
+
+void median8_rows(const float* const* rows, std::size_t offset, std::size_t n, int size, float* out,
+                  std::size_t out_stride) noexcept {
+  run(RowTable{rows, offset}, n, size, Dest{out, out_stride});
 }
 
 }  // namespace echoelml::dsp

@@ -102,6 +102,20 @@ Matrix median_filter(const Matrix& x, int size, FilterAxis axis) {
   const auto ni = static_cast<std::ptrdiff_t>(n);
   std::vector<float> ext((n + 2 * static_cast<std::size_t>(h)) * kMedianLanes);
   std::vector<float> res(n * kMedianLanes);
+  if (!rows && count >= kMedianLanes) {
+    // Along columns, 8 adjacent columns are 8 contiguous floats of every row: read them
+    // straight from a table of (reflected) row pointers and write the result rows in place.
+    std::vector<const float*> table(n + 2 * static_cast<std::size_t>(h));
+    for (std::ptrdiff_t s = -h; s < ni + h; ++s)
+      table[static_cast<std::size_t>(s + h)] =
+          x.data.data() + static_cast<std::size_t>(s >= 0 && s < ni ? s : reflect_index(s, ni)) * x.cols;
+    // The last group overlaps the previous one instead of running past the row's end.
+    for (std::size_t q0 = 0; q0 < count; q0 += kMedianLanes) {
+      const std::size_t c = std::min(q0, count - kMedianLanes);
+      median8_rows(table.data(), c, n, size, out.data.data() + c, x.cols);
+    }
+    return out;
+  }
   for (std::size_t q0 = 0; q0 < count; q0 += kMedianLanes) {
     // Lanes past the last sequence repeat it; their results are discarded.
     std::size_t seq[kMedianLanes];

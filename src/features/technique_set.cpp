@@ -1,5 +1,5 @@
 // The guide's six TechniqueRecognizer features; the STFT-based three come from one streaming pass.
-#include <emmintrin.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -32,9 +32,53 @@ struct SignalStats {
   double sum_abs;  // sum |y| in float64
 };
 
+// Horizontal sum of 4 double lanes, pairwise.
+[[gnu::target("avx2")]] inline double hsum(__m256d v) {
+  alignas(32) double l[4];
+  _mm256_store_pd(l, v);
+  return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
+bool use_avx2() {
+  static const bool v = __builtin_cpu_supports("avx2");
+  return v;
+}
+
+// 8 lanes of min and max and two 4-lane float64 |y| sums per AVX2 step.
+[[gnu::target("avx2")]] SignalStats signal_stats_avx2(std::span<const float> y) {
+  const std::size_t n = y.size();
+  __m256 lo = _mm256_set1_ps(y[0]), hi = lo;
+  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(y.data() + i);
+    lo = _mm256_min_ps(lo, v);
+    hi = _mm256_max_ps(hi, v);
+    const __m256 a = _mm256_andnot_ps(sign, v);
+    s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(a)));
+    s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1)));
+  }
+  alignas(32) float l8[8], h8[8];
+  _mm256_store_ps(l8, lo);
+  _mm256_store_ps(h8, hi);
+  SignalStats st{l8[0], h8[0], hsum(_mm256_add_pd(s0, s1))};
+  for (int j = 1; j < 8; ++j) {
+    st.lo = std::min(st.lo, l8[j]);
+    st.hi = std::max(st.hi, h8[j]);
+  }
+  for (; i < n; ++i) {
+    st.lo = std::min(st.lo, y[i]);
+    st.hi = std::max(st.hi, y[i]);
+    st.sum_abs += std::abs(y[i]);
+  }
+  return st;
+}
+
 // Four lanes of min, max and |y| sums (SSE2); y is finite (the loader rejects NaN), so
 // minps/maxps give the same extremes as std::minmax_element.
 SignalStats signal_stats(std::span<const float> y) {
+  if (use_avx2()) return signal_stats_avx2(y);
   const std::size_t n = y.size();
   __m128 lo = _mm_set1_ps(y[0]), hi = lo;
   __m128d s0 = _mm_setzero_pd(), s1 = _mm_setzero_pd();
@@ -64,8 +108,46 @@ SignalStats signal_stats(std::span<const float> y) {
   return st;
 }
 
+// Float64 means of both channels, then the three centred sums, 4 samples per AVX2 step.
+[[gnu::target("avx2")]] double pearson_avx2(std::span<const float> a, std::span<const float> b) {
+  const std::size_t n = a.size();
+  __m256d sa0 = _mm256_setzero_pd(), sa1 = _mm256_setzero_pd(), sb0 = _mm256_setzero_pd(), sb1 = _mm256_setzero_pd();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    sa0 = _mm256_add_pd(sa0, _mm256_cvtps_pd(_mm_loadu_ps(a.data() + i)));
+    sa1 = _mm256_add_pd(sa1, _mm256_cvtps_pd(_mm_loadu_ps(a.data() + i + 4)));
+    sb0 = _mm256_add_pd(sb0, _mm256_cvtps_pd(_mm_loadu_ps(b.data() + i)));
+    sb1 = _mm256_add_pd(sb1, _mm256_cvtps_pd(_mm_loadu_ps(b.data() + i + 4)));
+  }
+  double ta = hsum(_mm256_add_pd(sa0, sa1)), tb = hsum(_mm256_add_pd(sb0, sb1));
+  for (std::size_t k = i; k < n; ++k) {
+    ta += a[k];
+    tb += b[k];
+  }
+  const double ma = ta / static_cast<double>(n), mb = tb / static_cast<double>(n);
+  const __m256d vma = _mm256_set1_pd(ma), vmb = _mm256_set1_pd(mb);
+  __m256d ab = _mm256_setzero_pd(), aa = _mm256_setzero_pd(), bb = _mm256_setzero_pd();
+  i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d da = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(a.data() + i)), vma);
+    const __m256d db = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(b.data() + i)), vmb);
+    ab = _mm256_add_pd(ab, _mm256_mul_pd(da, db));
+    aa = _mm256_add_pd(aa, _mm256_mul_pd(da, da));
+    bb = _mm256_add_pd(bb, _mm256_mul_pd(db, db));
+  }
+  double sab = hsum(ab), saa = hsum(aa), sbb = hsum(bb);
+  for (; i < n; ++i) {
+    const double da = a[i] - ma, db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return sab / std::sqrt(saa * sbb);  // NaN for a constant channel, as numpy
+}
+
 // np.corrcoef(L, R)[0, 1] in float64: means, then the three centred sums in one pass.
 double pearson(std::span<const float> a, std::span<const float> b) {
+  if (use_avx2()) return pearson_avx2(a, b);
   const std::size_t n = a.size();
   const double ma = sum4(n, [&](std::size_t i) { return double(a[i]); }) / static_cast<double>(n);
   const double mb = sum4(n, [&](std::size_t i) { return double(b[i]); }) / static_cast<double>(n);

@@ -60,8 +60,9 @@ Reference whole_signal(const std::vector<float>& y) {
 }  // namespace
 
 TEST(TechniqueSpectralPass, EqualsWholeSignalComputation) {
-  // 1 frame, 10 frames (< the 15-frame median reach), 256/257 frames (chunk edge), 700 frames.
-  for (std::size_t n : {300u, 5000u, 255u * 512u, 256u * 512u + 7u, 700u * 512u}) {
+  // 1 frame, 10 frames (< the 15-frame median reach), 128/129 and 256/257 frames (chunk
+  // edges), 700 frames.
+  for (std::size_t n : {300u, 5000u, 127u * 512u, 128u * 512u + 1u, 255u * 512u, 256u * 512u + 7u, 700u * 512u}) {
     const auto y = test_signal(n, static_cast<unsigned>(n));
     const auto got = detail::technique_spectral_pass(y, 44100.0);
     const auto want = whole_signal(y);
@@ -69,6 +70,36 @@ TEST(TechniqueSpectralPass, EqualsWholeSignalComputation) {
     EXPECT_NEAR(got.transient_strength, want.transient, 1e-6 * std::abs(want.transient) + 1e-9) << n;
     EXPECT_NEAR(got.harmonic_sum, want.harmonic_sum, 1e-12 * want.harmonic_sum) << n;
   }
+}
+
+// Other median lengths take the other kernels (15: the 8-output blocks; 9 and 17: the
+// running window); the harmonic sum must still equal the whole-signal HPSS with those kernels.
+TEST(TechniqueSpectralPass, OtherKernelSizesEqualWholeSignalHpss) {
+  const auto y = test_signal(300u * 512u + 11u, 77u);
+  for (auto [kh, kp] : {std::pair{15, 15}, std::pair{9, 17}, std::pair{17, 9}}) {
+    HpssParams p;
+    p.kernel_harmonic = kh;
+    p.kernel_percussive = kp;
+    const auto got = detail::technique_spectral_pass(y, 44100.0, p);
+    double want = 0;
+    for (float v : hpss_harmonic(y, p)) want += std::abs(v);
+    EXPECT_NEAR(got.harmonic_sum, want, 1e-12 * want) << kh << " " << kp;
+  }
+}
+
+// The pass reuses per-thread buffers: a call after longer and shorter ones on the same thread
+// gives exactly what it gave first.
+TEST(TechniqueSpectralPass, RepeatedCallsOnOneThreadAreIdentical) {
+  const auto a = test_signal(400u * 512u, 3u), b = test_signal(20u * 512u + 5u, 4u);
+  const auto first = detail::technique_spectral_pass(a, 44100.0);
+  const auto other = detail::technique_spectral_pass(b, 44100.0);
+  const auto again = detail::technique_spectral_pass(a, 44100.0);
+  EXPECT_EQ(first.spectrum_variance, again.spectrum_variance);
+  EXPECT_EQ(first.transient_strength, again.transient_strength);
+  EXPECT_EQ(first.harmonic_sum, again.harmonic_sum);
+  const auto other_again = detail::technique_spectral_pass(b, 44100.0);
+  EXPECT_EQ(other.harmonic_sum, other_again.harmonic_sum);
+  EXPECT_EQ(other.transient_strength, other_again.transient_strength);
 }
 
 TEST(TechniqueSpectralPass, SilenceGivesHalfMasksAndZeroSums) {

@@ -1,9 +1,9 @@
 // Running medians of 8 independent sequences at once (one per SIMD lane). HPSS runs ~2.6M
-// 31-tap medians per 30 s clip; one scalar sorted-window update costs a binary search and a
-// memmove per output, while this keeps each lane's window sorted with branch-free min/max
-// updates that run 8 lanes per AVX2 instruction (selected at run time; SSE2 otherwise).
-// The result is an exact order statistic, so it equals any other median implementation bit
-// for bit.
+// 31-tap medians per 30 s clip. Sizes 15 and 31 share sorting work between neighbouring
+// windows (sorted blocks and a merge-selection tree, ~38 min/max vector operations per output
+// for size 31); other sizes keep each lane's window sorted with branch-free min/max updates.
+// Both run 8 lanes per AVX2 instruction (selected at run time; SSE2 otherwise). The result is
+// an exact order statistic, so it equals any other median implementation bit for bit.
 #pragma once
 
 #include <cstddef>
@@ -17,5 +17,11 @@ inline constexpr std::size_t kMedianLanes = 8;
 /// Output: out[i * 8 + j] = median of lane j's steps [i, i + size). size odd, >= 1; n >= 1.
 /// Inputs must be NaN-free (a NaN has no rank). No allocation, no throw.
 void median8(const float* in, std::size_t n, int size, float* out) noexcept;
+
+/// The same with step s's 8 lane values read from rows[s] + offset (s in [0, n + size - 1))
+/// and output i written to out + i * out_stride: medians along a list of rows without
+/// copying them into one interleaved array first.
+void median8_rows(const float* const* rows, std::size_t offset, std::size_t n, int size, float* out,
+                  std::size_t out_stride) noexcept;
 
 }  // namespace echoelml::dsp

@@ -1,0 +1,297 @@
+// See technique_simd.h. The AVX2 functions carry [[gnu::target("avx2")]] (never FMA) and are
+// picked once at run time; the others are the baseline SSE2/scalar builds of the same steps.
+#include "technique_simd.h"
+
+#include <immintrin.h>
+
+#include <cmath>
+#include <complex>
+#include <limits>
+
+#include "hpss_common.h"
+
+namespace echoelml::features::detail {
+namespace {
+
+// Run-time choice, made once (function-local: __builtin_cpu_supports needs the CPU model
+// initialised, which is only guaranteed after static initialisation).
+bool use_avx2() {
+  static const bool v = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+  return v;
+}
+
+[[gnu::target("avx2")]] std::size_t window_frame_avx2(const float* src, const double* w, std::size_t n, double* out) {
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4)
+    _mm256_storeu_pd(out + k, _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(src + k)), _mm256_loadu_pd(w + k)));
+  return k;
+}
+
+[[gnu::target("avx2")]] std::size_t to_complex64_and_abs_avx2(const double* spec, std::size_t n, float* x,
+                                                             float* mag) {
+  // Four bins per step: the double square root is the bottleneck, and a 256-bit one does
+  // twice the work per instruction.
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const __m128 f01 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec + 2 * k));      // re0 im0 re1 im1
+    const __m128 f23 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec + 2 * k + 4));  // re2 im2 re3 im3
+    _mm_storeu_ps(x + 2 * k, f01);
+    _mm_storeu_ps(x + 2 * k + 4, f23);
+    const __m128 re = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m128 im = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(3, 1, 3, 1));
+    const __m256d dr = _mm256_cvtps_pd(re), di = _mm256_cvtps_pd(im);
+    const __m256d sum = _mm256_add_pd(_mm256_mul_pd(dr, dr), _mm256_mul_pd(di, di));
+    _mm_storeu_ps(mag + k, _mm256_cvtpd_ps(_mm256_sqrt_pd(sum)));
+  }
+  return k;
+}
+
+// Four independent accumulators of 4 lanes: a single chain would wait on the add latency.
+[[gnu::target("avx2")]] double sum_f64_avx2(const float* v, std::size_t n) {
+  __m256d a[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 4; ++j) a[j] = _mm256_add_pd(a[j], _mm256_cvtps_pd(_mm_loadu_ps(v + i + 4 * j)));
+  const __m256d s = _mm256_add_pd(_mm256_add_pd(a[0], a[1]), _mm256_add_pd(a[2], a[3]));
+  alignas(32) double l[4];
+  _mm256_store_pd(l, s);
+  double r = (l[0] + l[1]) + (l[2] + l[3]);
+  for (; i < n; ++i) r += v[i];
+  return r;
+}
+
+[[gnu::target("avx2")]] double sum_sq_dev_avx2(const float* v, std::size_t n, double mean) {
+  const __m256d m = _mm256_set1_pd(mean);
+  __m256d a[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 4; ++j) {
+      const __m256d d = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(v + i + 4 * j)), m);
+      a[j] = _mm256_add_pd(a[j], _mm256_mul_pd(d, d));
+    }
+  const __m256d s = _mm256_add_pd(_mm256_add_pd(a[0], a[1]), _mm256_add_pd(a[2], a[3]));
+  alignas(32) double l[4];
+  _mm256_store_pd(l, s);
+  double r = (l[0] + l[1]) + (l[2] + l[3]);
+  for (; i < n; ++i) r += (v[i] - mean) * (v[i] - mean);
+  return r;
+}
+
+// 8 bins per step. One of h/z and q/z is exactly 1 (z is the larger of the two and >= tiny),
+// so with d = min/max (the other ratio, the same division) the mask is 1 / (1 + d^2) when
+// h >= q and d^2 / (d^2 + 1) otherwise: the same roundings with one division fewer.
+[[gnu::target("avx2")]] std::size_t harmonic_bins_avx2(const float* x, const float* mag, const float* hm,
+                                                      const float* pm, float margin, bool split, std::size_t n,
+                                                      double* out) {
+  const __m256 one = _mm256_set1_ps(1.0f), tiny = _mm256_set1_ps(std::numeric_limits<float>::min());
+  const __m256 vm = _mm256_set1_ps(margin), vsplit = _mm256_set1_ps(split ? 0.5f : 0.0f);
+  const __m256 zero = _mm256_setzero_ps();
+  std::size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const __m256 h = _mm256_loadu_ps(hm + k), q = _mm256_mul_ps(_mm256_loadu_ps(pm + k), vm);
+    const __m256 z = _mm256_max_ps(h, q), lo = _mm256_min_ps(h, q);
+    const __m256 is_tiny = _mm256_cmp_ps(z, tiny, _CMP_LT_OQ);
+    const __m256 d = _mm256_div_ps(lo, _mm256_blendv_ps(z, one, is_tiny));
+    const __m256 dd = _mm256_mul_ps(d, d);
+    const __m256 num = _mm256_blendv_ps(dd, one, _mm256_cmp_ps(h, q, _CMP_GE_OQ));
+    const __m256 mask = _mm256_blendv_ps(_mm256_div_ps(num, _mm256_add_ps(one, dd)), vsplit, is_tiny);
+    const __m256 s = _mm256_loadu_ps(mag + k);
+    const __m256 is_zero = _mm256_cmp_ps(s, zero, _CMP_EQ_OQ);
+    const __m256 denom = _mm256_blendv_ps(s, one, is_zero);
+    const __m256 x0 = _mm256_loadu_ps(x + 2 * k), x1 = _mm256_loadu_ps(x + 2 * k + 8);
+    // shuffle gives [0 1 4 5 | 2 3 6 7] per 128-bit half; the 64-bit permute restores 0..7.
+    const __m256 re = _mm256_castpd_ps(_mm256_permute4x64_pd(
+        _mm256_castps_pd(_mm256_shuffle_ps(x0, x1, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
+    const __m256 im = _mm256_castpd_ps(_mm256_permute4x64_pd(
+        _mm256_castps_pd(_mm256_shuffle_ps(x0, x1, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)));
+    const __m256 pr = _mm256_add_ps(_mm256_div_ps(re, denom), _mm256_and_ps(is_zero, one));
+    const __m256 pi = _mm256_div_ps(im, denom);
+    const __m256 amp = _mm256_mul_ps(s, mask);
+    const __m256 orr = _mm256_mul_ps(amp, pr), oi = _mm256_mul_ps(amp, pi);
+    const __m256 lo4 = _mm256_unpacklo_ps(orr, oi);  // bins 0 1 | 4 5, interleaved
+    const __m256 hi4 = _mm256_unpackhi_ps(orr, oi);  // bins 2 3 | 6 7
+    _mm256_storeu_pd(out + 2 * k, _mm256_cvtps_pd(_mm256_castps256_ps128(lo4)));
+    _mm256_storeu_pd(out + 2 * k + 4, _mm256_cvtps_pd(_mm256_castps256_ps128(hi4)));
+    _mm256_storeu_pd(out + 2 * k + 8, _mm256_cvtps_pd(_mm256_extractf128_ps(lo4, 1)));
+    _mm256_storeu_pd(out + 2 * k + 12, _mm256_cvtps_pd(_mm256_extractf128_ps(hi4, 1)));
+  }
+  return k;
+}
+
+// The SSE2 build: hpss_common.h's operations in their order, 4 bins per step (z = max(h, q)
+// only decides the tiny case and divides, so a signed-zero difference from std::max cannot
+// matter), with selects instead of branches.
+void harmonic_bins_sse(const float* x, const float* mag, const float* hm, const float* pm, float margin,
+                       bool split, std::size_t k0, std::size_t n, double* out) {
+  const __m128 one = _mm_set1_ps(1.0f), tiny = _mm_set1_ps(std::numeric_limits<float>::min());
+  const __m128 vm = _mm_set1_ps(margin), vsplit = _mm_set1_ps(split ? 0.5f : 0.0f), zero = _mm_setzero_ps();
+  auto select = [](__m128 mask, __m128 a, __m128 b) {  // mask ? a : b
+    return _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b));
+  };
+  std::size_t k = k0;
+  for (; k + 4 <= n; k += 4) {
+    const __m128 h = _mm_loadu_ps(hm + k), q = _mm_mul_ps(_mm_loadu_ps(pm + k), vm);
+    const __m128 z = _mm_max_ps(h, q);
+    const __m128 is_tiny = _mm_cmplt_ps(z, tiny);
+    const __m128 zz = select(is_tiny, one, z);
+    const __m128 a = _mm_div_ps(h, zz), b = _mm_div_ps(q, zz);
+    const __m128 ma = _mm_mul_ps(a, a), mr = _mm_mul_ps(b, b);
+    const __m128 mask = select(is_tiny, vsplit, _mm_div_ps(ma, _mm_add_ps(ma, mr)));
+    const __m128 s = _mm_loadu_ps(mag + k);
+    const __m128 is_zero = _mm_cmpeq_ps(s, zero);
+    const __m128 denom = select(is_zero, one, s);
+    const __m128 x0 = _mm_loadu_ps(x + 2 * k), x1 = _mm_loadu_ps(x + 2 * k + 4);
+    const __m128 re = _mm_shuffle_ps(x0, x1, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m128 im = _mm_shuffle_ps(x0, x1, _MM_SHUFFLE(3, 1, 3, 1));
+    const __m128 pr = _mm_add_ps(_mm_div_ps(re, denom), _mm_and_ps(is_zero, one));
+    const __m128 pi = _mm_div_ps(im, denom);
+    const __m128 amp = _mm_mul_ps(s, mask);
+    const __m128 orr = _mm_mul_ps(amp, pr), oi = _mm_mul_ps(amp, pi);
+    const __m128 lo = _mm_unpacklo_ps(orr, oi), hi = _mm_unpackhi_ps(orr, oi);
+    _mm_storeu_pd(out + 2 * k, _mm_cvtps_pd(lo));
+    _mm_storeu_pd(out + 2 * k + 2, _mm_cvtps_pd(_mm_movehl_ps(lo, lo)));
+    _mm_storeu_pd(out + 2 * k + 4, _mm_cvtps_pd(hi));
+    _mm_storeu_pd(out + 2 * k + 6, _mm_cvtps_pd(_mm_movehl_ps(hi, hi)));
+  }
+  for (; k < n; ++k) {
+    const std::complex<float> d{x[2 * k], x[2 * k + 1]};
+    const auto v = apply_mask(d, mag[k], softmask(hm[k], pm[k] * margin, 2.0f, split));
+    out[2 * k] = v.real();
+    out[2 * k + 1] = v.imag();
+  }
+}
+
+[[gnu::target("avx2")]] std::size_t overlap_add_avx2(const double* f, const double* w, double scale, std::size_t n,
+                                                    double* ola) {
+  const __m256d sc = _mm256_set1_pd(scale);
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const __m256d v = _mm256_mul_pd(_mm256_mul_pd(_mm256_loadu_pd(f + k), sc), _mm256_loadu_pd(w + k));
+    _mm256_storeu_pd(ola + k, _mm256_add_pd(_mm256_loadu_pd(ola + k), v));
+  }
+  return k;
+}
+
+// |float(w > tiny ? o / w : o)| for 4 samples, widened back to double for the sum.
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256d normalised_abs4(const double* ola, const double* wss) {
+  const __m256d vt = _mm256_set1_pd(std::numeric_limits<float>::min());
+  const __m256d o = _mm256_loadu_pd(ola), w = _mm256_loadu_pd(wss);
+  const __m256d v = _mm256_blendv_pd(o, _mm256_div_pd(o, w), _mm256_cmp_pd(w, vt, _CMP_GT_OQ));
+  return _mm256_cvtps_pd(_mm_andnot_ps(_mm_set1_ps(-0.0f), _mm256_cvtpd_ps(v)));
+}
+
+[[gnu::target("avx2")]] double normalised_abs_sum_avx2(const double* ola, const double* wss, std::size_t n,
+                                                       std::size_t& done) {
+  __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+  std::size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    a0 = _mm256_add_pd(a0, normalised_abs4(ola + k, wss + k));
+    a1 = _mm256_add_pd(a1, normalised_abs4(ola + k + 4, wss + k + 4));
+  }
+  alignas(32) double l[4];
+  _mm256_store_pd(l, _mm256_add_pd(a0, a1));
+  done = k;
+  return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
+[[gnu::target("avx2")]] void mel_bands8_avx2(const float* w, std::size_t w_stride, const std::size_t* lo,
+                                            const std::size_t* hi, std::size_t bands, const float* mag8,
+                                            float* acc) {
+  for (std::size_t b = 0; b < bands; ++b) {
+    const float* wr = w + b * w_stride;
+    __m256 s = _mm256_setzero_ps();
+    for (std::size_t k = lo[b]; k < hi[b]; ++k) {
+      const __m256 m = _mm256_loadu_ps(mag8 + k * 8);
+      s = _mm256_add_ps(s, _mm256_mul_ps(_mm256_set1_ps(wr[k]), _mm256_mul_ps(m, m)));
+    }
+    _mm256_storeu_ps(acc + b * 8, s);
+  }
+}
+
+}  // namespace
+
+void window_frame(const float* src, const double* window, std::size_t n, double* out) {
+  std::size_t k = use_avx2() ? window_frame_avx2(src, window, n, out) : 0;
+  for (; k < n; ++k) out[k] = static_cast<double>(src[k]) * window[k];
+}
+
+void to_complex64_and_abs(const double* spec, std::size_t n, float* x, float* mag) {
+  std::size_t k = use_avx2() ? to_complex64_and_abs_avx2(spec, n, x, mag) : 0;
+  // Two bins per SSE2 step; std::sqrt would stay scalar because of errno.
+  for (; k + 2 <= n; k += 2) {
+    const __m128 f0 = _mm_cvtpd_ps(_mm_loadu_pd(spec + 2 * k));      // re0 im0 0 0
+    const __m128 f1 = _mm_cvtpd_ps(_mm_loadu_pd(spec + 2 * k + 2));  // re1 im1 0 0
+    _mm_storeu_ps(x + 2 * k, _mm_movelh_ps(f0, f1));
+    const __m128d d0 = _mm_cvtps_pd(f0), d1 = _mm_cvtps_pd(f1);
+    const __m128d s0 = _mm_mul_pd(d0, d0), s1 = _mm_mul_pd(d1, d1);
+    const __m128d sum = _mm_add_pd(_mm_unpacklo_pd(s0, s1), _mm_unpackhi_pd(s0, s1));
+    const __m128 r = _mm_cvtpd_ps(_mm_sqrt_pd(sum));
+    _mm_storel_pi(reinterpret_cast<__m64*>(mag + k), r);
+  }
+  for (; k < n; ++k) {
+    const float re = static_cast<float>(spec[2 * k]), im = static_cast<float>(spec[2 * k + 1]);
+    x[2 * k] = re;
+    x[2 * k + 1] = im;
+    mag[k] = abs_c64({re, im});
+  }
+}
+
+double sum_f64(const float* v, std::size_t n) {
+  if (use_avx2()) return sum_f64_avx2(v, n);
+  double a[4] = {};
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; ++j) a[j] += v[i + static_cast<std::size_t>(j)];
+  for (; i < n; ++i) a[0] += v[i];
+  return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
+double sum_sq_dev(const float* v, std::size_t n, double mean) {
+  if (use_avx2()) return sum_sq_dev_avx2(v, n, mean);
+  double a[4] = {};
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; ++j) {
+      const double d = v[i + static_cast<std::size_t>(j)] - mean;
+      a[j] += d * d;
+    }
+  for (; i < n; ++i) a[0] += (v[i] - mean) * (v[i] - mean);
+  return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
+void harmonic_bins(const float* x, const float* mag, const float* hm, const float* pm, float margin, bool split,
+                   std::size_t n, double* out) {
+  const std::size_t done = use_avx2() ? harmonic_bins_avx2(x, mag, hm, pm, margin, split, n, out) : 0;
+  harmonic_bins_sse(x, mag, hm, pm, margin, split, done, n, out);
+}
+
+void overlap_add(const double* f, const double* window, double scale, std::size_t n, double* ola) {
+  std::size_t k = use_avx2() ? overlap_add_avx2(f, window, scale, n, ola) : 0;
+  for (; k < n; ++k) ola[k] += f[k] * scale * window[k];
+}
+
+double normalised_abs_sum(const double* ola, const double* wss, std::size_t n) {
+  const double tiny = std::numeric_limits<float>::min();
+  std::size_t k = 0;
+  double acc = use_avx2() ? normalised_abs_sum_avx2(ola, wss, n, k) : 0.0;
+  double a[2] = {};
+  for (; k < n; ++k) {
+    const double v = wss[k] > tiny ? ola[k] / wss[k] : ola[k];
+    a[k & 1] += std::abs(static_cast<float>(v));
+  }
+  return acc + (a[0] + a[1]);
+}
+
+void mel_bands8(const float* w, std::size_t w_stride, const std::size_t* lo, const std::size_t* hi,
+                std::size_t bands, const float* mag8, float* acc) {
+  if (use_avx2()) return mel_bands8_avx2(w, w_stride, lo, hi, bands, mag8, acc);
+  for (std::size_t b = 0; b < bands; ++b) {
+    float s[8] = {};
+    const float* wr = w + b * w_stride;
+    for (std::size_t k = lo[b]; k < hi[b]; ++k)
+      for (std::size_t j = 0; j < 8; ++j) s[j] += wr[k] * (mag8[k * 8 + j] * mag8[k * 8 + j]);
+    for (std::size_t j = 0; j < 8; ++j) acc[b * 8 + j] = s[j];
+  }
+}
+
+}  // namespace echoelml::features::detail
