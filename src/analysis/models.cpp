@@ -126,42 +126,38 @@ const LoadedModel& need(const std::optional<LoadedModel>& m, const char* name, c
 
 }  // namespace
 
-ModelSet ModelSet::load(const fs::path& dir) {
+ModelSet ModelSet::load(const fs::path& dir, ModelChoice which) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) throw IoError(dir, "models folder does not exist");
   if (!fs::is_directory(dir, ec)) throw IoError(dir, "not a folder (expected a training or export folder)");
   ModelSet s;
   s.dir_ = dir;
-  auto miss = [&](const std::string& name, const std::string& files) {
-    s.missing_.push_back(name + ": no " + files + " in " + dir.string());
+  // Loads `name` when chosen; an espec's shapes are checked, an absent model is noted.
+  auto load_checked = [&](bool chosen, const std::string& name, std::vector<std::int64_t> inputs_ok,
+                          std::int64_t min_outputs) -> std::optional<LoadedModel> {
+    if (!chosen) return std::nullopt;
+    auto m = load_one(dir, name);
+    if (!m)
+      s.missing_.push_back(name + ": no " + name + ".espec or " + name + ".mlmodel in " + dir.string());
+    else if (m->format == ModelFormat::Espec)
+      check_spec(m->spec, m->path, std::move(inputs_ok), min_outputs);
+    return m;
   };
-  if ((s.genre_ = load_one(dir, "GenreClassifier"))) {
-    if (s.genre_->format == ModelFormat::Espec) check_spec(s.genre_->spec, s.genre_->path, {32}, kNumGenres);
-  } else {
-    miss("GenreClassifier", "GenreClassifier.espec or GenreClassifier.mlmodel");
-  }
-  if ((s.technique_ = load_one(dir, "TechniqueRecognizerApp")) && s.technique_->format == ModelFormat::CoreML)
-    s.technique_.reset();  // the export folder names the app variant TechniqueRecognizer
-  if (!s.technique_) s.technique_ = load_one(dir, "TechniqueRecognizer");
-  if (s.technique_) {
-    s.technique_inputs_ = TechniqueInputs::App;
-    if (s.technique_->format == ModelFormat::Espec) {
+  s.genre_ = load_checked(which.genre, "GenreClassifier", {32}, kNumGenres);
+  if (which.technique) {
+    if ((s.technique_ = load_one(dir, "TechniqueRecognizerApp")) && s.technique_->format == ModelFormat::CoreML)
+      s.technique_.reset();  // the export folder names the app variant TechniqueRecognizer
+    if (!s.technique_) s.technique_ = load_one(dir, "TechniqueRecognizer");
+    if (!s.technique_) {
+      s.missing_.push_back("TechniqueRecognizer: no TechniqueRecognizerApp.espec, TechniqueRecognizer.espec or "
+                           "TechniqueRecognizer.mlmodel in " + dir.string());
+    } else if (s.technique_->format == ModelFormat::Espec) {
       check_spec(s.technique_->spec, s.technique_->path, {4, 6}, kNumTechniques);
       if (runtime::element_count(s.technique_->spec.inputs[0].shape) == 6) s.technique_inputs_ = TechniqueInputs::Guide;
     }
-  } else {
-    miss("TechniqueRecognizer", "TechniqueRecognizerApp.espec, TechniqueRecognizer.espec or TechniqueRecognizer.mlmodel");
   }
-  if ((s.mix_ = load_one(dir, "MixAnalyzer"))) {
-    if (s.mix_->format == ModelFormat::Espec) check_spec(s.mix_->spec, s.mix_->path, {1024}, 10);
-  } else {
-    miss("MixAnalyzer", "MixAnalyzer.espec or MixAnalyzer.mlmodel");
-  }
-  if ((s.pattern_ = load_one(dir, "PatternGenerator"))) {
-    if (s.pattern_->format == ModelFormat::Espec) check_spec(s.pattern_->spec, s.pattern_->path, {31}, 4);
-  } else {
-    miss("PatternGenerator", "PatternGenerator.espec or PatternGenerator.mlmodel");
-  }
+  s.mix_ = load_checked(which.mix, "MixAnalyzer", {1024}, 10);
+  s.pattern_ = load_checked(which.pattern, "PatternGenerator", {31}, 4);
   return s;
 }
 

@@ -27,12 +27,11 @@ struct AnalyzeOptions {
 };
 
 void run_analyze(const AnalyzeOptions& opt) {
-  const auto models = analysis::ModelSet::load(opt.models);
-  if (models.missing().size() == 4)
+  const auto models = analysis::ModelSet::load(opt.models, {.pattern = false});
+  if (!models.genre_model() && !models.technique_model() && !models.mix_model())
     throw IoError(opt.models, "no models here: expected <Name>.espec (a training folder) or <Name>.mlmodel (an export "
                               "folder) for GenreClassifier, TechniqueRecognizer, MixAnalyzer");
-  for (const auto& m : models.missing())
-    if (m.rfind("PatternGenerator", 0) != 0) std::cerr << "echoelml analyze: warning: " << m << '\n';
+  for (const auto& m : models.missing()) std::cerr << "echoelml analyze: warning: " << m << '\n';
 
   analysis::AnalyzeParams p;
   p.max_seconds = opt.max_seconds;

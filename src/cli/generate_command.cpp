@@ -65,7 +65,7 @@ void run_generate(const GenerateOptions& opt) {
   if (opt.channel < 1 || opt.channel > 16) throw ParameterError("--channel must be 1..16, got " + std::to_string(opt.channel));
   p.channel = opt.drums ? 9 : opt.channel - 1;
   p.program = opt.program;
-  const auto models = analysis::ModelSet::load(opt.models);
+  const auto models = analysis::ModelSet::load(opt.models, {.genre = false, .technique = false, .mix = false});
   const auto g = analysis::generate_pattern(models, p);
   const auto midi_file = analysis::pattern_midi(g, opt.tempo);
   midi::write_midi(opt.out, midi_file);

@@ -60,6 +60,19 @@ TEST(ModelSet, CorruptEspecIsAFormatErrorNamingTheFile) {
   }
 }
 
+TEST(ModelSet, ModelsLeftOutAreNeitherReadNorReportedMissing) {
+  const auto dir = test::make_temp_dir("analysis_choice");
+  std::ofstream(dir / "PatternGenerator.espec") << "ECHOSPEC but then garbage";
+  EXPECT_THROW(ModelSet::load(dir), FormatError);  // the full load reads it
+  const ModelSet m = ModelSet::load(dir, {.pattern = false});
+  EXPECT_FALSE(m.pattern_model().has_value());
+  EXPECT_EQ(m.missing().size(), 3u);
+  for (const auto& line : m.missing()) EXPECT_EQ(line.find("PatternGenerator"), std::string::npos) << line;
+  const ModelSet only_genre = ModelSet::load(dir, {.technique = false, .mix = false, .pattern = false});
+  ASSERT_EQ(only_genre.missing().size(), 1u);
+  EXPECT_EQ(only_genre.missing()[0].rfind("GenreClassifier", 0), 0u);
+}
+
 TEST(ModelSet, CorruptMlmodelIsAFormatError) {
   const auto dir = test::make_temp_dir("analysis_corrupt_ml");
   std::ofstream(dir / "MixAnalyzer.mlmodel") << "not a protobuf \x01\x02\x03 at all";

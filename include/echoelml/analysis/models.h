@@ -56,14 +56,24 @@ struct PatternInputs {
 };
 using PatternRows = std::vector<std::array<float, 4>>;
 
+/// Which models ModelSet::load reads. A command loads only what it runs: the PatternGenerator
+/// file is ~15 MB and parsing it was ~10 % of a fresh `analyze` process.
+struct ModelChoice {
+  bool genre = true;
+  bool technique = true;
+  bool mix = true;
+  bool pattern = true;
+};
+
 class ModelSet {
  public:
   /// Loads every model `dir` holds. Per model, <Name>.espec wins over <Name>.mlmodel; the
   /// technique model is TechniqueRecognizerApp.espec, else TechniqueRecognizer.espec (4 or 6
   /// inputs), else TechniqueRecognizer.mlmodel (app inputs). A missing model is not an error
-  /// (missing() says which); a corrupt or wrongly shaped one is.
+  /// (missing() says which); a corrupt or wrongly shaped one is. Models left out of `which`
+  /// are neither read nor reported missing.
   /// Throws IoError if dir is not a readable folder, FormatError naming the bad model file.
-  static ModelSet load(const std::filesystem::path& dir);
+  static ModelSet load(const std::filesystem::path& dir, ModelChoice which = {});
 
   const std::filesystem::path& dir() const { return dir_; }
   const std::optional<LoadedModel>& genre_model() const { return genre_; }
