@@ -15,7 +15,10 @@
 
 #include "echoelml/analysis/analyze.h"
 #include "echoelml/io/audio.h"
+#include "echoelml/features/mix_stream.h"
+#include "echoelml/features/sets.h"
 #include "echoelml/io/loudness.h"
+#include "echoelml/io/reader.h"
 #include "echoelml/runtime/model_file.h"
 
 namespace {
@@ -121,6 +124,42 @@ void BM_AnalyzeMp3First30s(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AnalyzeMp3First30s)->Unit(benchmark::kMillisecond);
+
+// analyze's feature work without the models, two ways: the whole song decoded into one buffer
+// and then the genre, app technique and mix sets (analyze before streaming), and the streamed
+// pass analyze runs now (each 16384-frame block feeds every set while it is in cache).
+void BM_SetsWholeBuffer3min(benchmark::State& state) {
+  for (auto _ : state) {
+    const io::AudioBuffer a = io::load(mp3_path(), {.sr = 0.0, .mono = false});
+    std::vector<float> mono(std::min<std::size_t>(a.frames, 30 * 44100));
+    for (std::size_t i = 0; i < mono.size(); ++i) mono[i] = (a.data[i] + a.data[a.frames + i]) / 2.0f;
+    benchmark::DoNotOptimize(features::genre_features(mono));
+    benchmark::DoNotOptimize(features::app_and_mix_features(a));
+  }
+}
+BENCHMARK(BM_SetsWholeBuffer3min)->Unit(benchmark::kMillisecond);
+
+void BM_SetsStreamed3min(benchmark::State& state) {
+  for (auto _ : state) {
+    io::AudioReader r(mp3_path());
+    features::MixStream sets(2);
+    std::vector<float> block(16384 * 2), mono;
+    mono.reserve(30 * 44100);
+    while (const std::size_t n = r.read(block.data(), 16384)) {
+      for (std::size_t i = 0; i < n && mono.size() < 30 * 44100; ++i) mono.push_back((block[2 * i] + block[2 * i + 1]) / 2.0f);
+      sets.add_interleaved(block.data(), n);
+    }
+    benchmark::DoNotOptimize(features::genre_features(mono));
+    benchmark::DoNotOptimize(sets.finish());
+  }
+}
+BENCHMARK(BM_SetsStreamed3min)->Unit(benchmark::kMillisecond);
+
+// Opening the MP3 and reading its header (analyze does it once more than the decode).
+void BM_ProbeMp3(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(io::probe(mp3_path()));
+}
+BENCHMARK(BM_ProbeMp3)->Unit(benchmark::kMillisecond);
 
 void BM_DecodeMp3Full(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(io::load(mp3_path(), {.sr = 0.0, .mono = false}));

@@ -2,54 +2,104 @@
 // (CoreMLIntegration.swift, app-contract §4), so a model trained on them sees the same numbers.
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "echoelml/core/error.h"
 #include "echoelml/features/sets.h"
+#include "features/app_technique_sums.h"
 
 namespace echoelml::features {
+namespace detail {
 
-AppTechniqueFeatures app_technique_features(const io::AudioBuffer& audio) {
-  if (audio.channels == 0 || audio.frames == 0)
-    throw ParameterError("app technique features: the buffer is empty");
-  AppTechniqueFeatures f;
-  auto x = audio.channel(0);
-  const std::size_t n = x.size();
-  auto [lo, hi] = std::minmax_element(x.begin(), x.end());
-  f.dynamic_range = static_cast<double>(*hi) - static_cast<double>(*lo);
+namespace {
+// sum x[i] * y[i] over n samples, in double.
+double dot(const float* x, const float* y, std::size_t n) {
+  Sum4 acc;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) acc.add_products(x + i, y + i);
+  double tail = 0;
+  for (; i < n; ++i) tail += static_cast<double>(x[i]) * y[i];
+  return acc.total() + tail;
+}
+}  // namespace
 
-  if (audio.channels >= 2) {
-    // 1 - mean(L*R): not a correlation coefficient (L = R = unit sine gives 0.5).
-    auto r = audio.channel(1);
-    double acc = 0;
-    for (std::size_t i = 0; i < n; ++i) acc += static_cast<double>(x[i]) * r[i];
-    f.stereo_width = 1.0 - acc / static_cast<double>(n);
+namespace {
+// The sums' 8-frame main loop; Stereo adds the L*R products in the same pass.
+template <bool Stereo>
+std::size_t add_main(const float* x0, const float* x1, std::size_t n, double shift, Sum8& sum, Sum8& sq, Sum8& dot,
+                     float& lo, float& hi) {
+  float lo8[8], hi8[8];
+  for (int k = 0; k < 8; ++k) lo8[k] = lo, hi8[k] = hi;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 4; ++k) {
+      const Double2 x{x0[i + 2 * k], x0[i + 2 * k + 1]};
+      const Double2 d = x - shift;
+      sum.v[k] += d;
+      sq.v[k] += d * d;
+      if constexpr (Stereo) dot.v[k] += x * Double2{x1[i + 2 * k], x1[i + 2 * k + 1]};
+    }
+    for (int k = 0; k < 8; ++k) lo8[k] = std::min(lo8[k], x0[i + k]), hi8[k] = std::max(hi8[k], x0[i + k]);
   }
+  for (int k = 0; k < 8; ++k) lo = std::min(lo, lo8[k]), hi = std::max(hi, hi8[k]);
+  return i;
+}
+}  // namespace
+
+void AppTechniqueSums::add(const float* x0, const float* x1, std::size_t n) {
+  if (n == 0) return;
+  if (!any_) lo_ = hi_ = x0[0], shift_ = x0[0], any_ = true;
+  if (prefix_.size() < kPrefix) prefix_.insert(prefix_.end(), x0, x0 + std::min(n, kPrefix - prefix_.size()));
+  n_ += n;
+  const std::size_t i = x1 != nullptr ? add_main<true>(x0, x1, n, shift_, sum_, sq_, dot_, lo_, hi_)
+                                      : add_main<false>(x0, x1, n, shift_, sum_, sq_, dot_, lo_, hi_);
+  for (std::size_t j = i; j < n; ++j) {
+    const double d = x0[j] - shift_;
+    sum_tail_ += d, sq_tail_ += d * d, lo_ = std::min(lo_, x0[j]), hi_ = std::max(hi_, x0[j]);
+    if (x1 != nullptr) dot_tail_ += static_cast<double>(x0[j]) * x1[j];
+  }
+}
+
+AppTechniqueFeatures AppTechniqueSums::finish(bool stereo) const {
+  AppTechniqueFeatures f;
+  const std::size_t n = n_;
+  f.dynamic_range = static_cast<double>(hi_) - static_cast<double>(lo_);
+
+  // 1 - mean(L*R): not a correlation coefficient (L = R = unit sine gives 0.5).
+  if (stereo) f.stereo_width = 1.0 - (dot_.total() + dot_tail_) / static_cast<double>(n);
 
   // "spectrum_variance" in the app is the variance of the time-domain samples.
   if (n >= 1024) {
-    double mean = 0;
-    for (float v : x) mean += v;
-    mean /= static_cast<double>(n);
-    double var = 0;
-    for (float v : x) var += (v - mean) * (v - mean);
-    f.spectrum_variance = var / static_cast<double>(n);
+    const double mean_d = (sum_.total() + sum_tail_) / static_cast<double>(n);
+    f.spectrum_variance = std::max(0.0, (sq_.total() + sq_tail_) / static_cast<double>(n) - mean_d * mean_d);
   }
 
   // Lags of 0.1 s steps at 44.1 kHz sample counts (4410 ... 39690), each summed over at most
   // 4096 products, normalised by 4096.
-  constexpr std::size_t kWindow = 4096;
   if (n >= kWindow) {
+    const float* x = prefix_.data();
     double best = 0;
-    for (std::size_t lag = 4410; lag <= 39690; lag += 4410) {
+    for (std::size_t lag = 4410; lag <= kMaxLag; lag += 4410) {
       if (lag >= n) break;
       const std::size_t len = std::min(n - lag, kWindow);
-      double acc = 0;
-      for (std::size_t i = 0; i < len; ++i) acc += static_cast<double>(x[i]) * x[i + lag];
-      best = std::max(best, std::abs(acc));
+      best = std::max(best, std::abs(dot(x, x + lag, len)));
     }
     f.temporal_modulation = best / static_cast<double>(kWindow);
   }
   return f;
+}
+
+}  // namespace detail
+
+AppTechniqueFeatures app_technique_features(const io::AudioBuffer& audio) {
+  if (audio.channels == 0 || audio.frames == 0)
+    throw ParameterError("app technique features: the buffer is empty");
+  if (audio.data.size() != audio.channels * audio.frames)
+    throw ParameterError("app technique features: data holds " + std::to_string(audio.data.size()) +
+                         " samples, expected channels*frames");
+  detail::AppTechniqueSums sums;
+  sums.add(audio.channel(0).data(), audio.channels >= 2 ? audio.channel(1).data() : nullptr, audio.frames);
+  return sums.finish(audio.channels >= 2);
 }
 
 std::array<float, 4> AppTechniqueFeatures::to_vector() const {

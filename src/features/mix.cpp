@@ -1,96 +1,309 @@
 // MixAnalyzer input (a 1024-value mean log-power spectrum) and the measured mix targets.
+// One pass over the signal in cache-sized blocks feeds every accumulator (the Welch spectrum,
+// peak/RMS, mid/side energies, the app technique sums); EBU R128 is io::measure_loudness, or
+// io::LoudnessMeter when the signal is streamed (MixStream), which gives the same numbers.
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <numbers>
+#include <utility>
 
 #include "echoelml/core/error.h"
-#include "echoelml/dsp/stft.h"
+#include "echoelml/dsp/fft.h"
+#include "echoelml/features/mix_stream.h"
 #include "echoelml/features/sets.h"
 #include "echoelml/io/loudness.h"
+#include "features/app_technique_sums.h"
 
 namespace echoelml::features {
 namespace {
 
-constexpr int kSpectrumBins = 1024;  // 2048-point STFT without the Nyquist bin
+constexpr int kSpectrumBins = 1024;  // 2048-point FFT without the Nyquist bin
+constexpr int kFft = 2048;
+constexpr int kHop = 1024;               // 50 % overlap: Hann frames then weigh every sample alike
+constexpr std::size_t kBlock = 8192;     // frames per accumulator call: a few L1/L2-resident arrays
 // The app's MixAnalysisResult bands (Hz): sub, bass, low-mid, mid, high-mid, high.
 constexpr std::array<double, 7> kBandEdges{20, 60, 250, 500, 2000, 6000, 20000};
 
-std::vector<float> mono_mix(const io::AudioBuffer& a) {
-  std::vector<float> y(a.frames, 0.0f);
-  for (std::size_t c = 0; c < a.channels; ++c) {
-    auto ch = a.channel(c);
-    for (std::size_t i = 0; i < a.frames; ++i) y[i] += ch[i];
+using detail::Double2;
+using detail::Sum8;  // eight independent double partial sums (app_technique_sums.h)
+
+// Welch estimate of the mid channel: the mean of |rfft(w * frame)|^2 over 2048-sample frames
+// every 1024 samples (periodic Hann w, float32 FFT, no padding; a clip shorter than one frame
+// is one zero-padded frame).
+class WelchSpectrum {
+ public:
+  WelchSpectrum()
+      : fft_(kFft), frame_(dsp::fft_alloc_realf(kFft)), bins_(dsp::fft_alloc_complexf(kFft / 2 + 1)),
+        window_(kFft), power_(kFft / 2 + 1, 0.0) {
+    for (int j = 0; j < kFft; ++j)
+      window_[j] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * j / kFft));
+    pending_.reserve(kFft + kBlock);
   }
-  if (a.channels > 1)
-    for (auto& v : y) v /= static_cast<float>(a.channels);
-  return y;
+
+  // Appends n mid samples, written by fill(out) into the pending buffer, and transforms every
+  // frame that is complete.
+  template <typename Fill>
+  void add(std::size_t n, Fill&& fill) {
+    const std::size_t old = pending_.size();
+    pending_.resize(old + n);
+    fill(pending_.data() + old);
+    std::size_t pos = 0;
+    for (; pos + kFft <= pending_.size(); pos += kHop) transform(pending_.data() + pos, kFft);
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pos));
+    seen_ += n;
+  }
+
+  // Mean power per bin (k = 0..1024).
+  std::vector<double> finish() {
+    if (frames_ == 0 && seen_ > 0) transform(pending_.data(), pending_.size());
+    flush();
+    std::vector<double> mean(power_.size(), 0.0);
+    for (std::size_t k = 0; frames_ > 0 && k < power_.size(); ++k) mean[k] = power_[k] / static_cast<double>(frames_);
+    return mean;
+  }
+
+ private:
+  // Frames' powers are summed in float for at most kFlushFrames frames, then added in double:
+  // vectorisable, and each float partial sum is good to ~2e-6 relative (32 roundings).
+  static constexpr int kFlushFrames = 32;
+
+  void transform(const float* x, std::size_t len) {
+    for (std::size_t j = 0; j < len; ++j) frame_[j] = x[j] * window_[j];
+    for (std::size_t j = len; j < static_cast<std::size_t>(kFft); ++j) frame_[j] = 0.0f;
+    fft_.forward(frame_.get(), bins_.get());
+    const float* c = reinterpret_cast<const float*>(bins_.get());
+    for (std::size_t k = 0; k < partial_.size(); ++k) partial_[k] += c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+    ++frames_;
+    if (++unflushed_ == kFlushFrames) flush();
+  }
+
+  void flush() {
+    for (std::size_t k = 0; k < power_.size(); ++k) power_[k] += partial_[k], partial_[k] = 0.0f;
+    unflushed_ = 0;
+  }
+
+  dsp::RealFftFloat fft_;
+  dsp::RealBufferF frame_;
+  dsp::ComplexBufferF bins_;
+  std::vector<float> window_;
+  std::vector<double> power_;
+  std::vector<float> partial_ = std::vector<float>(kFft / 2 + 1, 0.0f);
+  std::vector<float> pending_;  // mid samples not yet consumed by a frame
+  std::size_t frames_ = 0, seen_ = 0;
+  int unflushed_ = 0;
+};
+
+// Peak and sum of squares of channel 0; mid and side energies of channels 0 and 1. Every call
+// but the last must pass a multiple of 8 frames (the lanes then see the same samples whatever
+// the blocks).
+struct LevelSums {
+  float peak = 0.0f;
+  Sum8 sq, mid, side;
+  double sq_tail = 0, mid_tail = 0, side_tail = 0;
+
+  template <bool Stereo>
+  std::size_t add_main(const float* l, const float* r, std::size_t n) {
+    float m[8] = {};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      for (int k = 0; k < 4; ++k) {
+        const Double2 v{l[i + 2 * k], l[i + 2 * k + 1]};
+        sq.v[k] += v * v;
+        if constexpr (Stereo) {
+          const Double2 w{r[i + 2 * k], r[i + 2 * k + 1]};
+          const Double2 md = 0.5 * (v + w), sd = 0.5 * (v - w);
+          mid.v[k] += md * md, side.v[k] += sd * sd;
+        }
+      }
+      for (int k = 0; k < 8; ++k) m[k] = std::max(m[k], std::abs(l[i + k]));
+    }
+    for (float v : m) peak = std::max(peak, v);
+    return i;
+  }
+
+  void add(const float* l, const float* r, std::size_t n) {
+    std::size_t i = r ? add_main<true>(l, r, n) : add_main<false>(l, r, n);
+    for (; i < n; ++i) {
+      sq_tail += static_cast<double>(l[i]) * l[i];
+      peak = std::max(peak, std::abs(l[i]));
+      if (r) {
+        const double m = 0.5 * (static_cast<double>(l[i]) + r[i]), s = 0.5 * (static_cast<double>(l[i]) - r[i]);
+        mid_tail += m * m;
+        side_tail += s * s;
+      }
+    }
+  }
+};
+
+// The mean over channels in float32, summed in channel order (io::load's downmix for stereo;
+// a power-of-two channel count divides by multiplying, which is exact).
+void mid_block(const float* const* ch, std::size_t channels, std::size_t n, float* out) {
+  std::copy(ch[0], ch[0] + n, out);
+  for (std::size_t c = 1; c < channels; ++c) {
+    const float* x = ch[c];
+    for (std::size_t i = 0; i < n; ++i) out[i] += x[i];
+  }
+  if (channels > 1 && (channels & (channels - 1)) == 0) {
+    const float inv = 1.0f / static_cast<float>(channels);
+    for (std::size_t i = 0; i < n; ++i) out[i] *= inv;
+  } else if (channels > 1) {
+    const auto C = static_cast<float>(channels);
+    for (std::size_t i = 0; i < n; ++i) out[i] /= C;
+  }
+}
+
+// Every accumulator of the mix set and the app technique set but R128, fed kBlock-frame blocks
+// (the last one shorter) in order: each block is used while it is in cache.
+struct MixAccumulator {
+  std::size_t channels = 0, frames = 0;
+  WelchSpectrum welch;
+  LevelSums lv;
+  detail::AppTechniqueSums app;
+
+  explicit MixAccumulator(std::size_t c) : channels(c) {}
+
+  void block(const float* const* ch, std::size_t n, bool with_app) {
+    const float* l = ch[0];
+    const float* r = channels >= 2 ? ch[1] : nullptr;
+    welch.add(n, [&](float* mid) { mid_block(ch, channels, n, mid); });
+    lv.add(l, r, n);
+    if (with_app) app.add(l, r, n);
+    frames += n;
+  }
+
+  MixFeatures finish(const io::Loudness& loud) {
+    MixFeatures f;
+    const std::vector<double> mean_power = welch.finish();
+    f.spectrum.resize(kSpectrumBins);
+    for (int k = 0; k < kSpectrumBins; ++k)
+      f.spectrum[k] = static_cast<float>(10.0 * std::log10(mean_power[k] + 1e-10));
+
+    const double bin_hz = kAnalysisSr / kFft;
+    double total = 0;
+    for (std::size_t k = 0; k < mean_power.size(); ++k) {
+      const double hz = static_cast<double>(k) * bin_hz;
+      for (std::size_t b = 0; b < 6; ++b) {
+        if (hz >= kBandEdges[b] && hz < kBandEdges[b + 1]) {
+          f.band_balance[b] += mean_power[k];
+          total += mean_power[k];
+        }
+      }
+    }
+    if (total > 0)
+      for (auto& v : f.band_balance) v /= total;
+
+    // Peak, RMS and crest in dB on channel 0, as the app's RuleBasedMixAnalyzer measures them.
+    const double peak = lv.peak;
+    f.peak_level = std::min(1.0, peak);
+    f.rms_level = std::min(1.0, std::sqrt((lv.sq.total() + lv.sq_tail) / static_cast<double>(frames)));
+    f.dynamic_range_db = 20.0 * std::log10(std::max(peak, 1e-12) / (f.rms_level + 1e-4));
+    f.dynamic_range_db = std::max(0.0, f.dynamic_range_db);
+
+    // Width as the side share of mid+side energy: 0 for mono or L = R, 1 for L = -R.
+    if (channels >= 2) {
+      const double mid_e = lv.mid.total() + lv.mid_tail, side_e = lv.side.total() + lv.side_tail;
+      f.stereo_width = mid_e + side_e > 0 ? side_e / (mid_e + side_e) : 0.0;
+    }
+
+    f.loudness_lufs = std::max(loud.integrated_lufs, io::kLufsFloor);
+    f.loudness_range_lu = loud.range_lu;
+    f.true_peak_dbtp = std::isfinite(loud.true_peak_dbtp) ? loud.true_peak_dbtp : -120.0;
+    return f;
+  }
+};
+
+void check_mix_input(const io::AudioBuffer& audio) {
+  if (audio.channels == 0 || audio.frames == 0)
+    throw ParameterError("mix features: the buffer is empty");
+  if (audio.sr != kAnalysisSr)
+    throw ParameterError("mix features: expected a 44100 Hz buffer, got " + std::to_string(audio.sr));
+  if (audio.data.size() != audio.channels * audio.frames)
+    throw ParameterError("mix features: data holds " + std::to_string(audio.data.size()) +
+                         " samples, expected channels*frames");
+}
+
+// The whole buffer through the accumulators, block by block in place.
+MixFeatures mix_pass(const io::AudioBuffer& audio, MixAccumulator& acc, bool with_app) {
+  check_mix_input(audio);
+  std::vector<const float*> ch(audio.channels);
+  for (std::size_t start = 0; start < audio.frames; start += kBlock) {
+    const std::size_t n = std::min(kBlock, audio.frames - start);
+    for (std::size_t c = 0; c < audio.channels; ++c) ch[c] = audio.data.data() + c * audio.frames + start;
+    acc.block(ch.data(), n, with_app);
+  }
+  return acc.finish(io::measure_loudness(audio));
 }
 
 }  // namespace
 
 MixFeatures mix_features(const io::AudioBuffer& audio) {
-  if (audio.channels == 0 || audio.frames == 0)
-    throw ParameterError("mix features: the buffer is empty");
-  if (audio.sr != kAnalysisSr)
-    throw ParameterError("mix features: expected a 44100 Hz buffer, got " + std::to_string(audio.sr));
-  MixFeatures f;
+  MixAccumulator acc(audio.channels);
+  return mix_pass(audio, acc, false);
+}
 
-  // Mean power per bin over all frames, then dB. Frames are the librosa STFT defaults.
-  const auto y = mono_mix(audio);
-  const auto S = dsp::stft_magnitude(y);
-  std::vector<double> mean_power(S.rows, 0.0);
-  for (std::size_t k = 0; k < S.rows; ++k) {
-    double acc = 0;
-    for (float v : S.row(k)) acc += static_cast<double>(v) * v;
-    mean_power[k] = acc / static_cast<double>(S.cols);
+std::pair<AppTechniqueFeatures, MixFeatures> app_and_mix_features(const io::AudioBuffer& audio) {
+  MixAccumulator acc(audio.channels);
+  MixFeatures mix = mix_pass(audio, acc, true);
+  return {acc.app.finish(audio.channels >= 2), std::move(mix)};
+}
+
+// Interleaved chunks are regrouped into kBlock-frame planar blocks, so the accumulators see
+// exactly the blocks mix_pass gives them; R128 gets the same blocks (its windows do not
+// depend on how it is fed).
+struct MixStream::Impl {
+  MixAccumulator acc;
+  io::LoudnessMeter meter;
+  std::vector<std::vector<float>> block;
+  std::vector<const float*> ptrs;
+  std::size_t fill = 0;
+  explicit Impl(std::size_t channels)
+      : acc(channels), meter(kAnalysisSr, channels), block(channels, std::vector<float>(kBlock)), ptrs(channels) {
+    for (std::size_t c = 0; c < channels; ++c) ptrs[c] = block[c].data();
   }
-  f.spectrum.resize(kSpectrumBins);
-  for (int k = 0; k < kSpectrumBins; ++k)
-    f.spectrum[k] = static_cast<float>(10.0 * std::log10(mean_power[k] + 1e-10));
+  void flush() {
+    acc.block(ptrs.data(), fill, true);
+    meter.add(ptrs.data(), fill);
+    fill = 0;
+  }
+};
 
-  const auto freqs = dsp::fft_frequencies(kAnalysisSr, 2048);
-  double total = 0;
-  for (std::size_t k = 0; k < freqs.size(); ++k) {
-    for (std::size_t b = 0; b < 6; ++b) {
-      if (freqs[k] >= kBandEdges[b] && freqs[k] < kBandEdges[b + 1]) {
-        f.band_balance[b] += mean_power[k];
-        total += mean_power[k];
+MixStream::MixStream(std::size_t channels) {
+  if (channels == 0) throw ParameterError("mix features: 0 channels");
+  impl_ = std::make_unique<Impl>(channels);
+}
+MixStream::~MixStream() = default;
+MixStream::MixStream(MixStream&&) noexcept = default;
+MixStream& MixStream::operator=(MixStream&&) noexcept = default;
+
+void MixStream::add_interleaved(const float* x, std::size_t frames) {
+  Impl& m = *impl_;
+  const std::size_t C = m.acc.channels;
+  while (frames > 0) {
+    const std::size_t n = std::min(frames, kBlock - m.fill);
+    if (C == 2) {
+      float* l = m.block[0].data() + m.fill;
+      float* r = m.block[1].data() + m.fill;
+      for (std::size_t i = 0; i < n; ++i) l[i] = x[2 * i], r[i] = x[2 * i + 1];
+    } else {
+      for (std::size_t c = 0; c < C; ++c) {
+        float* out = m.block[c].data() + m.fill;
+        for (std::size_t i = 0; i < n; ++i) out[i] = x[i * C + c];
       }
     }
+    m.fill += n, x += n * C, frames -= n;
+    if (m.fill == kBlock) m.flush();
   }
-  if (total > 0)
-    for (auto& v : f.band_balance) v /= total;
+}
 
-  // Peak, RMS and crest in dB on channel 0, as the app's RuleBasedMixAnalyzer measures them.
-  auto ch0 = audio.channel(0);
-  double peak = 0, sq = 0;
-  for (float v : ch0) {
-    peak = std::max(peak, static_cast<double>(std::abs(v)));
-    sq += static_cast<double>(v) * v;
-  }
-  f.peak_level = std::min(1.0, peak);
-  f.rms_level = std::min(1.0, std::sqrt(sq / static_cast<double>(ch0.size())));
-  f.dynamic_range_db = 20.0 * std::log10(std::max(peak, 1e-12) / (f.rms_level + 1e-4));
-  f.dynamic_range_db = std::max(0.0, f.dynamic_range_db);
+std::size_t MixStream::frames() const { return impl_->acc.frames + impl_->fill; }
 
-  // Width as the side share of mid+side energy: 0 for mono or L = R, 1 for L = -R.
-  if (audio.channels >= 2) {
-    auto l = audio.channel(0), r = audio.channel(1);
-    double mid = 0, side = 0;
-    for (std::size_t i = 0; i < audio.frames; ++i) {
-      const double m = 0.5 * (static_cast<double>(l[i]) + r[i]);
-      const double s = 0.5 * (static_cast<double>(l[i]) - r[i]);
-      mid += m * m;
-      side += s * s;
-    }
-    f.stereo_width = mid + side > 0 ? side / (mid + side) : 0.0;
-  }
-
-  const auto loud = io::measure_loudness(audio);
-  f.loudness_lufs = std::max(loud.integrated_lufs, io::kLufsFloor);
-  f.loudness_range_lu = loud.range_lu;
-  f.true_peak_dbtp = std::isfinite(loud.true_peak_dbtp) ? loud.true_peak_dbtp : -120.0;
-  return f;
+std::pair<AppTechniqueFeatures, MixFeatures> MixStream::finish() {
+  Impl& m = *impl_;
+  if (m.fill > 0) m.flush();
+  if (m.acc.frames == 0) throw ParameterError("mix features: the buffer is empty");
+  MixFeatures mix = m.acc.finish(m.meter.finish());
+  return {m.acc.app.finish(m.acc.channels >= 2), std::move(mix)};
 }
 
 }  // namespace echoelml::features

@@ -82,7 +82,7 @@ bool use_avx2() {
 // h >= q and d^2 / (d^2 + 1) otherwise: the same roundings with one division fewer.
 [[gnu::target("avx2")]] std::size_t harmonic_bins_avx2(const float* x, const float* mag, const float* hm,
                                                       const float* pm, float margin, bool split, std::size_t n,
-                                                      double* out) {
+                                                      float* out) {
   const __m256 one = _mm256_set1_ps(1.0f), tiny = _mm256_set1_ps(std::numeric_limits<float>::min());
   const __m256 vm = _mm256_set1_ps(margin), vsplit = _mm256_set1_ps(split ? 0.5f : 0.0f);
   const __m256 zero = _mm256_setzero_ps();
@@ -110,10 +110,8 @@ bool use_avx2() {
     const __m256 orr = _mm256_mul_ps(amp, pr), oi = _mm256_mul_ps(amp, pi);
     const __m256 lo4 = _mm256_unpacklo_ps(orr, oi);  // bins 0 1 | 4 5, interleaved
     const __m256 hi4 = _mm256_unpackhi_ps(orr, oi);  // bins 2 3 | 6 7
-    _mm256_storeu_pd(out + 2 * k, _mm256_cvtps_pd(_mm256_castps256_ps128(lo4)));
-    _mm256_storeu_pd(out + 2 * k + 4, _mm256_cvtps_pd(_mm256_castps256_ps128(hi4)));
-    _mm256_storeu_pd(out + 2 * k + 8, _mm256_cvtps_pd(_mm256_extractf128_ps(lo4, 1)));
-    _mm256_storeu_pd(out + 2 * k + 12, _mm256_cvtps_pd(_mm256_extractf128_ps(hi4, 1)));
+    _mm256_storeu_ps(out + 2 * k, _mm256_permute2f128_ps(lo4, hi4, 0x20));      // bins 0-3
+    _mm256_storeu_ps(out + 2 * k + 8, _mm256_permute2f128_ps(lo4, hi4, 0x31));  // bins 4-7
   }
   return k;
 }
@@ -122,7 +120,7 @@ bool use_avx2() {
 // only decides the tiny case and divides, so a signed-zero difference from std::max cannot
 // matter), with selects instead of branches.
 void harmonic_bins_sse(const float* x, const float* mag, const float* hm, const float* pm, float margin,
-                       bool split, std::size_t k0, std::size_t n, double* out) {
+                       bool split, std::size_t k0, std::size_t n, float* out) {
   const __m128 one = _mm_set1_ps(1.0f), tiny = _mm_set1_ps(std::numeric_limits<float>::min());
   const __m128 vm = _mm_set1_ps(margin), vsplit = _mm_set1_ps(split ? 0.5f : 0.0f), zero = _mm_setzero_ps();
   auto select = [](__m128 mask, __m128 a, __m128 b) {  // mask ? a : b
@@ -148,10 +146,8 @@ void harmonic_bins_sse(const float* x, const float* mag, const float* hm, const 
     const __m128 amp = _mm_mul_ps(s, mask);
     const __m128 orr = _mm_mul_ps(amp, pr), oi = _mm_mul_ps(amp, pi);
     const __m128 lo = _mm_unpacklo_ps(orr, oi), hi = _mm_unpackhi_ps(orr, oi);
-    _mm_storeu_pd(out + 2 * k, _mm_cvtps_pd(lo));
-    _mm_storeu_pd(out + 2 * k + 2, _mm_cvtps_pd(_mm_movehl_ps(lo, lo)));
-    _mm_storeu_pd(out + 2 * k + 4, _mm_cvtps_pd(hi));
-    _mm_storeu_pd(out + 2 * k + 6, _mm_cvtps_pd(_mm_movehl_ps(hi, hi)));
+    _mm_storeu_ps(out + 2 * k, lo);
+    _mm_storeu_ps(out + 2 * k + 4, hi);
   }
   for (; k < n; ++k) {
     const std::complex<float> d{x[2 * k], x[2 * k + 1]};
@@ -161,12 +157,13 @@ void harmonic_bins_sse(const float* x, const float* mag, const float* hm, const 
   }
 }
 
-[[gnu::target("avx2")]] std::size_t overlap_add_avx2(const double* f, const double* w, double scale, std::size_t n,
+[[gnu::target("avx2")]] std::size_t overlap_add_avx2(const float* f, const double* w, double scale, std::size_t n,
                                                     double* ola) {
   const __m256d sc = _mm256_set1_pd(scale);
   std::size_t k = 0;
   for (; k + 4 <= n; k += 4) {
-    const __m256d v = _mm256_mul_pd(_mm256_mul_pd(_mm256_loadu_pd(f + k), sc), _mm256_loadu_pd(w + k));
+    const __m256d fk = _mm256_cvtps_pd(_mm_loadu_ps(f + k));
+    const __m256d v = _mm256_mul_pd(_mm256_mul_pd(fk, sc), _mm256_loadu_pd(w + k));
     _mm256_storeu_pd(ola + k, _mm256_add_pd(_mm256_loadu_pd(ola + k), v));
   }
   return k;
@@ -260,14 +257,14 @@ double sum_sq_dev(const float* v, std::size_t n, double mean) {
 }
 
 void harmonic_bins(const float* x, const float* mag, const float* hm, const float* pm, float margin, bool split,
-                   std::size_t n, double* out) {
+                   std::size_t n, float* out) {
   const std::size_t done = use_avx2() ? harmonic_bins_avx2(x, mag, hm, pm, margin, split, n, out) : 0;
   harmonic_bins_sse(x, mag, hm, pm, margin, split, done, n, out);
 }
 
-void overlap_add(const double* f, const double* window, double scale, std::size_t n, double* ola) {
+void overlap_add(const float* f, const double* window, double scale, std::size_t n, double* ola) {
   std::size_t k = use_avx2() ? overlap_add_avx2(f, window, scale, n, ola) : 0;
-  for (; k < n; ++k) ola[k] += f[k] * scale * window[k];
+  for (; k < n; ++k) ola[k] += static_cast<double>(f[k]) * scale * window[k];
 }
 
 double normalised_abs_sum(const double* ola, const double* wss, std::size_t n) {

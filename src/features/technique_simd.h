@@ -20,13 +20,13 @@ double sum_f64(const float* v, std::size_t n);
 double sum_sq_dev(const float* v, std::size_t n, double mean);
 
 /// softmask(h, p * margin, 2, split) applied to x (complex64, magnitude mag) with magphase's
-/// phase, for n bins, into interleaved complex128 `out` (hpss_common.h, power 2).
+/// phase, for n bins, into interleaved complex64 `out` (hpss_common.h, power 2).
 void harmonic_bins(const float* x, const float* mag, const float* hm, const float* pm, float margin, bool split,
-                   std::size_t n, double* out);
+                   std::size_t n, float* out);
 
-/// ola[k] += (f[k] * scale) * window[k] for k < n (the inverse FFT's 1/n_fft, the synthesis
-/// window and the overlap-add).
-void overlap_add(const double* f, const double* window, double scale, std::size_t n, double* ola);
+/// ola[k] += (double(f[k]) * scale) * window[k] for k < n (the inverse FFT's 1/n_fft, the
+/// synthesis window and the overlap-add; f is the float32 inverse FFT's frame).
+void overlap_add(const float* f, const double* window, double scale, std::size_t n, double* ola);
 
 /// sum over k < n of |float(wss[k] > tiny ? ola[k] / wss[k] : ola[k])| in float64
 /// (istft's normalisation, the float32 output and np.abs).

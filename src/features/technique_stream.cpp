@@ -6,7 +6,10 @@
 // <= n_fft/hop frames that overlap it. So each chunk of frames is computed from a ring of
 // frames that holds the chunk plus the median's reach, and inverse-STFT samples are summed
 // the moment no later frame can touch them. The arithmetic per element is the one stft.cpp,
-// hpss.cpp and istft use, in the same order.
+// hpss.cpp and istft use, in the same order, except the inverse FFT: it runs in float32 on
+// the masked spectrum (complex64, as librosa's) because only sum |h| is used and the float
+// transform's error, relative to each frame's norm (~1e-7), is far inside the 3e-6 budget
+// (docs/features.md, "Double-precision FFT").
 //
 // Layout: frame-major rows of bins (not the library's (bins, frames)) because frames are
 // produced one at a time; the time median reads 8 adjacent bins as one vector per frame.
@@ -29,6 +32,7 @@
 #include "echoelml/dsp/median_filter.h"
 #include "echoelml/features/onset.h"
 #include "hpss_common.h"
+#include "spectral_common.h"
 #include "technique_simd.h"
 
 namespace echoelml::features::detail {
@@ -126,8 +130,9 @@ class Pass {
         T_(dsp::n_frames(y.size(), p.stft)), hh_(static_cast<std::size_t>(p.kernel_harmonic / 2)),
         hp_(static_cast<std::size_t>(p.kernel_percussive / 2)),
         chunk_(std::max<std::size_t>(128, 4 * hh_)), ring_(chunk_ + 2 * hh_ + 2),
-        window_(dsp::hann_periodic(nfft_)), w2_(window_.size()), fft_(nfft_),
+        window_(dsp::hann_periodic(nfft_)), w2_(window_.size()), fft_(nfft_), ifft_(nfft_),
         frame_(dsp::fft_alloc_real(static_cast<std::size_t>(nfft_))), spec_(dsp::fft_alloc_complex(bins_)),
+        hframe_(dsp::fft_alloc_realf(static_cast<std::size_t>(nfft_))), hspec_(dsp::fft_alloc_complexf(bins_)),
         ws_(workspace()) {
     ws_.X.resize(ring_ * bins_);
     ws_.mag.resize(ring_ * stride_);
@@ -170,7 +175,10 @@ class Pass {
     }
     SpectralPassResult r;
     r.spectrum_variance = moments_.m2 / moments_.count;
-    const auto env = onset_strength_from_mel(ws_.mel, onset_);
+    // onset_strength_from_mel's steps, with the dB spectrogram written over the pass's own mel
+    // matrix: a fresh (128, T) array per call cost its page faults and zeroing (~1 ms).
+    power_to_db_in_place(ws_.mel, onset_.db);
+    const auto env = onset_strength_from_mel_db(ws_.mel, OnsetAggregate::Mean, p_.stft);
     double acc = 0;
     for (float v : env) acc += v;
     r.transient_strength = env.empty() ? 0.0 : acc / static_cast<double>(env.size());
@@ -254,7 +262,8 @@ class Pass {
       dsp::median8_rows(r, c, n, p_.kernel_harmonic, ws_.H.data() + c, stride_);
   }
 
-  // Mask, inverse FFT and overlap-add of frame t; sums |h| over the samples it completes.
+  // Mask, inverse FFT (float32) and overlap-add of frame t; sums |h| over the samples it
+  // completes.
   void synthesise_frame(std::size_t t, std::size_t i) {
     const bool split = p_.margin_harmonic == 1.0 && p_.margin_percussive == 1.0;
     const auto power = static_cast<float>(p_.power), mh = static_cast<float>(p_.margin_harmonic);
@@ -263,14 +272,14 @@ class Pass {
     const float* hm = ws_.H.data() + i * stride_;
     const float* pm = ws_.P.data() + i * stride_;
     if (power == 2.0f) {
-      harmonic_bins(x, m, hm, pm, mh, split, bins_, reinterpret_cast<double*>(spec_.get()));
+      harmonic_bins(x, m, hm, pm, mh, split, bins_, reinterpret_cast<float*>(hspec_.get()));
     } else {
       const auto* xc = x_row(t);
       for (std::size_t k = 0; k < bins_; ++k)
-        spec_[k] = std::complex<double>(apply_mask(xc[k], m[k], softmask(hm[k], pm[k] * mh, power, split)));
+        hspec_[k] = apply_mask(xc[k], m[k], softmask(hm[k], pm[k] * mh, power, split));
     }
-    double* f = frame_.get();
-    fft_.inverse(spec_.get(), f);
+    float* f = hframe_.get();
+    ifft_.inverse(hspec_.get(), f);
     const auto N = static_cast<std::size_t>(nfft_);
     std::size_t off = t * hop_ - base_;
     auto& ola = ws_.ola;
@@ -327,8 +336,11 @@ class Pass {
   std::size_t hop_, bins_, stride_, T_, hh_, hp_, chunk_, ring_;
   std::vector<double> window_, w2_, wss_period_;
   dsp::RealFft fft_;
+  dsp::RealFftFloat ifft_;
   dsp::RealBuffer frame_;
   dsp::ComplexBuffer spec_;
+  dsp::RealBufferF hframe_;
+  dsp::ComplexBufferF hspec_;
   Workspace& ws_;
   OnsetStrengthParams onset_;
   const dsp::MelBank* bank_ = nullptr;

@@ -2,8 +2,10 @@
 // 1.2.6 measures (tests/analysis/loudness_reference_test.cpp compares the two on real and
 // synthetic audio) at a fraction of the cost:
 //  - K-weighting: libebur128's two biquads (shelf + RLB high-pass, coefficients from the analog
-//    prototype at the buffer's rate), run in double; two channels share one loop so the two
-//    recursions overlap in the pipeline.
+//    prototype at the buffer's rate), run in double; four recursions share one loop (channels,
+//    and stretches of a channel warmed up from zero state, see LoudnessMeter::Impl::filter) so
+//    they overlap. The signal is measured in windows of up to 2^19 frames per channel, so it can
+//    be fed in chunks while it is decoded (LoudnessMeter) with the same result as a whole buffer.
 //  - Energies are summed per 100 ms segment once; each 400 ms gating block (75 % overlap) and
 //    each 3 s short-term window is a sum of segments, so nothing is filtered or squared twice.
 //  - True peak: libebur128's interpolator (49-tap Hann-windowed sinc, 4x below 96 kHz, 2x below
@@ -32,8 +34,6 @@ constexpr int kBlockSegments = 4;             // 400 ms gating block = 4 x 100 m
 constexpr int kShortTermSegments = 30;        // 3 s short-term window
 constexpr int kInterpTaps = 49;               // libebur128's true-peak interpolator length
 
-// Two channels' samples in one SSE2 register (GCC/Clang vector extension, baseline x86-64).
-typedef double Double2 __attribute__((vector_size(16)));
 
 double to_db(double linear) {
   return linear > 0.0 ? 20.0 * std::log10(linear) : -std::numeric_limits<double>::infinity();
@@ -80,25 +80,32 @@ KFilter k_filter(double sr) {
   return f;
 }
 
-// Adds the K-weighted energy of complete `seg`-frame segments to energy[segment]. The 4th-order
-// direct form II recursion is written so that the newest state enters last: the loop-carried
-// chain is then one multiply and one subtract per sample (the other terms overlap with it).
-// V is double (one channel) or a 2-lane vector (two channels in one register, SSE2).
-template <typename V>
-void k_weighted_energy(const KFilter& f, const float* const* x, const double* w, std::size_t segments,
-                       std::size_t seg, std::vector<double>& energy) {
-  constexpr int L = sizeof(V) / sizeof(double);
-  V z1{}, z2{}, z3{}, z4{};
-  for (std::size_t s = 0; s < segments; ++s) {
+// One lane of the K-weighting kernel: channel samples x (segment 0 of the current window),
+// filtered from segment `first` on; the energies of segments [own_from, own_to) are added to
+// the result with weight w, earlier ones are the filter's warm-up and dropped.
+struct Lane {
+  const float* x = nullptr;
+  double w = 0.0;
+  std::size_t first = 0, own_from = 0, own_to = 0;
+};
+
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+void k_weighted_lanes(const KFilter& f, const Lane* lanes, std::size_t count, std::size_t seg, double* energy,
+                      double* state) {
+  typedef double V __attribute__((vector_size(32)));
+  V z1, z2, z3, z4;  // state: z1..z4 of the four lanes, read here and written back at the end
+  std::memcpy(&z1, state, sizeof z1);
+  std::memcpy(&z2, state + 4, sizeof z2);
+  std::memcpy(&z3, state + 8, sizeof z3);
+  std::memcpy(&z4, state + 12, sizeof z4);
+  for (std::size_t s = 0; s < count; ++s) {
     V acc{};
-    const std::size_t base = s * seg;
+    const float* p0 = lanes[0].x + (lanes[0].first + s) * seg;
+    const float* p1 = lanes[1].x + (lanes[1].first + s) * seg;
+    const float* p2 = lanes[2].x + (lanes[2].first + s) * seg;
+    const float* p3 = lanes[3].x + (lanes[3].first + s) * seg;
     for (std::size_t i = 0; i < seg; ++i) {
-      V in;
-      if constexpr (L == 1) {
-        in = static_cast<double>(x[0][base + i]);
-      } else {
-        in = V{static_cast<double>(x[0][base + i]), static_cast<double>(x[1][base + i])};
-      }
+      const V in{p0[i], p1[i], p2[i], p3[i]};
       const V z0 = (in - f.a[2] * z2 - f.a[3] * z3 - f.a[4] * z4) - f.a[1] * z1;
       const V y = f.b[0] * z0 + f.b[1] * z1 + f.b[2] * z2 + f.b[3] * z3 + f.b[4] * z4;
       z4 = z3, z3 = z2, z2 = z1, z1 = z0;
@@ -106,12 +113,47 @@ void k_weighted_energy(const KFilter& f, const float* const* x, const double* w,
     }
     // Subnormal states only slow the loop down; they carry no audible energy.
     for (V* z : {&z1, &z2, &z3, &z4})
-      for (int c = 0; c < L; ++c) {
-        double& v = reinterpret_cast<double*>(z)[c];
-        if (std::abs(v) < std::numeric_limits<double>::min()) v = 0.0;
-      }
-    for (int c = 0; c < L; ++c) energy[s] += w[c] * reinterpret_cast<const double*>(&acc)[c];
+      for (int c = 0; c < 4; ++c)
+        if (std::abs((*z)[c]) < std::numeric_limits<double>::min()) (*z)[c] = 0.0;
+    for (int c = 0; c < 4; ++c) {
+      const std::size_t g = lanes[c].first + s;
+      if (g >= lanes[c].own_from && g < lanes[c].own_to) energy[g] += lanes[c].w * acc[c];
+    }
   }
+  std::memcpy(state, &z1, sizeof z1);
+  std::memcpy(state + 4, &z2, sizeof z2);
+  std::memcpy(state + 8, &z3, sizeof z3);
+  std::memcpy(state + 12, &z4, sizeof z4);
+}
+
+// A stretch after the first of a window starts kWarmupSegments early from zero state; the
+// filter's slowest pole (the 38 Hz high-pass, a double pole at exp(-2 pi 38 / sr)) leaves e^-95
+// of that start-up after 0.4 s, far below double rounding, so the stretches join as one
+// recursion would. The first stretch continues the state the previous window left.
+constexpr std::size_t kWarmupSegments = 4;
+constexpr std::size_t kWindowFrames = std::size_t{1} << 19;  // per channel: bounds the window buffer
+constexpr std::size_t kMaxWindowSegments = 64;
+
+typedef float Float4 __attribute__((vector_size(16)));
+
+// max |x[i]| over n samples: two SSE registers of running maxima instead of one latency-bound
+// scalar max chain.
+float abs_max(const float* x, std::size_t n) {
+  Float4 m0{}, m1{};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    Float4 a, b;
+    std::memcpy(&a, x + i, sizeof a);
+    std::memcpy(&b, x + i + 4, sizeof b);
+    a = a < 0 ? -a : a;
+    b = b < 0 ? -b : b;
+    m0 = a > m0 ? a : m0;
+    m1 = b > m1 ? b : m1;
+  }
+  m0 = m1 > m0 ? m1 : m0;
+  float best = std::max(std::max(m0[0], m0[1]), std::max(m0[2], m0[3]));
+  for (; i < n; ++i) best = std::max(best, std::abs(x[i]));
+  return best;
 }
 
 // libebur128's polyphase interpolator: phase p holds the taps j = p (mod factor) of a
@@ -179,29 +221,14 @@ float phase_block_max(const float* in, std::size_t n, const float* coeff, const 
   return best;
 }
 
-// Largest |interpolated sample| of x (zero history before x[0], outputs up to the last input
-// as libebur128 emits them) that exceeds `best`; returns max(best, that).
-double true_peak_channel(const Interpolator& ip, std::span<const float> x, double best) {
-  constexpr std::size_t kBlock = 256;
-  const std::size_t n = x.size();
-  const auto D = static_cast<std::size_t>(ip.max_delay);
-  std::vector<float> padded(D + kBlock);
-  const double margin = 1.0 + 1e-5;  // float rounding of the filter sums
-  for (std::size_t b0 = 0; b0 < n; b0 += kBlock) {
-    const std::size_t len = std::min(kBlock, n - b0);
-    const std::size_t lo = b0 >= D ? b0 - D : 0;
-    float m = 0;
-    for (std::size_t i = lo; i < b0 + len; ++i) m = std::max(m, std::abs(x[i]));
-    if (static_cast<double>(m) * ip.gain_bound * margin <= best) continue;
-    // padded[D + i] = x[b0 + i], with the D samples before (zeros before the start).
-    for (std::size_t i = 0; i < D; ++i) padded[i] = b0 + i >= D ? x[b0 + i - D] : 0.0f;
-    std::copy(x.begin() + static_cast<std::ptrdiff_t>(b0), x.begin() + static_cast<std::ptrdiff_t>(b0 + len),
-              padded.begin() + static_cast<std::ptrdiff_t>(D));
-    for (const auto& ph : ip.phases)
-      best = std::max(best, static_cast<double>(phase_block_max(padded.data() + D, len, ph.coeff.data(),
-                                                                ph.delay.data(), ph.coeff.size())));
-  }
-  return best;
+constexpr std::size_t kPeakBlock = 256;  // true-peak skip granularity (samples)
+
+// max |x| of each kPeakBlock-sample block of x (the last block may be shorter).
+std::vector<float> block_maxima(std::span<const float> x) {
+  std::vector<float> m((x.size() + kPeakBlock - 1) / kPeakBlock);
+  for (std::size_t b = 0; b < m.size(); ++b)
+    m[b] = abs_max(x.data() + b * kPeakBlock, std::min(kPeakBlock, x.size() - b * kPeakBlock));
+  return m;
 }
 
 // Loudness range from short-term values: abs and relative gates, then the 95th minus the 10th
@@ -261,7 +288,202 @@ std::vector<double> short_term_loudness(const std::vector<double>& seg_energy, s
   return out;
 }
 
+// max |interpolated sample| of one window of a channel that exceeds `best`; returns max(best,
+// that). hist holds the max_delay samples before x[0] (zeros before the start); block_max[b] is
+// max |x| over block b of the window and prev_max that of the previous window's last block. An
+// output of block b reads back at most max_delay <= kPeakBlock samples, so the larger of the two
+// block maxima bounds every input it uses.
+double true_peak_window(const Interpolator& ip, const float* x, std::size_t n, const std::vector<float>& hist,
+                        const std::vector<float>& block_max, float prev_max, double best) {
+  const auto D = static_cast<std::size_t>(ip.max_delay);
+  std::vector<float> padded(D + kPeakBlock);
+  const double margin = 1.0 + 1e-5;  // float rounding of the filter sums
+  for (std::size_t b = 0, b0 = 0; b0 < n; ++b, b0 += kPeakBlock) {
+    const std::size_t len = std::min(kPeakBlock, n - b0);
+    const float m = std::max(b > 0 ? block_max[b - 1] : prev_max, block_max[b]);
+    if (static_cast<double>(m) * ip.gain_bound * margin <= best) continue;
+    // padded[D + i] = x[b0 + i], with the D samples before it.
+    for (std::size_t i = 0; i < D; ++i) padded[i] = b0 + i >= D ? x[b0 + i - D] : hist[b0 + i];
+    std::copy(x + b0, x + b0 + len, padded.begin() + static_cast<std::ptrdiff_t>(D));
+    for (const auto& ph : ip.phases)
+      best = std::max(best, static_cast<double>(phase_block_max(padded.data() + D, len, ph.coeff.data(),
+                                                                ph.delay.data(), ph.coeff.size())));
+  }
+  return best;
+}
+
 }  // namespace
+
+// The meter cuts the signal into windows of window_frames frames (counted from the first frame,
+// whatever the callers' chunk sizes) and measures each window as a whole; the last, shorter
+// window is measured by finish(). Full windows given in place are measured without a copy.
+struct LoudnessMeter::Impl {
+  double sr = 0;
+  std::size_t C = 0, seg = 0, window_segments = 0, window_frames = 0, parts = 1, total = 0, fill = 0;
+  LoudnessParams p;
+  KFilter kf;
+  std::vector<double> w;
+  std::vector<std::size_t> used;                 // channels with a non-zero weight
+  std::vector<std::array<double, 4>> carry;      // z1..z4 of each used channel's recursion
+  std::vector<std::vector<float>> buf;           // the window being filled, per channel
+  std::vector<double> seg_energy;
+  // Peaks.
+  int factor = 1;
+  Interpolator ip;
+  std::vector<std::vector<float>> hist;          // the max_delay samples before the window
+  std::vector<float> prev_max;                   // max |x| of the previous window's last block
+  double sample_peak = 0, true_peak = 0;
+
+  // K-weighted energies of the window's complete segments, in `parts` stretches side by side.
+  void filter(const float* const* ch, std::size_t nseg) {
+    std::size_t P = parts;
+    if (nseg < P * 4 * kWarmupSegments) P = 1;  // keeps the warm-up overhead <= 1/4
+    const std::size_t K = kWarmupSegments, L = (nseg + P - 1) / P, count = std::min(L + K, nseg);
+    std::vector<Lane> lanes;
+    std::vector<std::array<double, 4>> init;
+    for (std::size_t j = 0; j < P; ++j) {
+      const std::size_t from = j * L, to = j + 1 == P ? nseg : (j + 1) * L;
+      const std::size_t first = j == 0 ? 0 : std::min(from - K, nseg - count);
+      for (std::size_t u = 0; u < used.size(); ++u) {
+        lanes.push_back({ch[used[u]], w[used[u]], first, from, to});
+        init.push_back(j == 0 ? carry[u] : std::array<double, 4>{});
+      }
+    }
+    while (lanes.size() % 4 != 0) lanes.push_back({ch[used[0]], 0.0, 0, 0, 0}), init.push_back({});
+    seg_energy.resize(seg_energy.size() + nseg, 0.0);
+    double* energy = seg_energy.data() + seg_energy.size() - nseg;
+    for (std::size_t g = 0; g < lanes.size(); g += 4) {
+      double state[16];
+      for (int z = 0; z < 4; ++z)
+        for (int c = 0; c < 4; ++c) state[4 * z + c] = init[g + c][z];
+      k_weighted_lanes(kf, lanes.data() + g, count, seg, energy, state);
+      for (std::size_t c = 0; c < 4; ++c) {
+        const std::size_t lane = g + c;
+        if (lane / used.size() + 1 == P && lane < P * used.size())  // the last stretch carries on
+          for (int z = 0; z < 4; ++z) carry[lane % used.size()][z] = state[4 * z + c];
+      }
+    }
+  }
+
+  void measure(const float* const* ch, std::size_t n) {
+    if (const std::size_t nseg = n / seg; nseg > 0) filter(ch, nseg);
+    std::vector<std::vector<float>> bm(C);
+    for (std::size_t c = 0; c < C; ++c) {
+      bm[c] = block_maxima({ch[c], n});
+      for (float m : bm[c]) sample_peak = std::max(sample_peak, static_cast<double>(m));
+    }
+    if (p.true_peak && factor > 1) {
+      const std::size_t D = hist.empty() ? 0 : hist[0].size();
+      true_peak = std::max(true_peak, sample_peak);
+      for (std::size_t c = 0; c < C; ++c) {
+        true_peak = true_peak_window(ip, ch[c], n, hist[c], bm[c], prev_max[c], true_peak);
+        std::vector<float> h(hist[c]);
+        h.insert(h.end(), ch[c] + (n > D ? n - D : 0), ch[c] + n);
+        hist[c].assign(h.end() - static_cast<std::ptrdiff_t>(D), h.end());
+      }
+    }
+    for (std::size_t c = 0; c < C; ++c)
+      if (!bm[c].empty()) prev_max[c] = bm[c].back();
+  }
+};
+
+LoudnessMeter::LoudnessMeter(double sr, std::size_t channels, const LoudnessParams& p) : impl_(std::make_unique<Impl>()) {
+  if (channels == 0) throw ParameterError("LoudnessMeter: 0 channels");
+  if (!std::isfinite(sr) || sr < 5.0 || sr != std::floor(sr) || sr > 2822400.0)
+    throw ParameterError("measure_loudness: sr must be a whole number of Hz in [5, 2822400], got " + std::to_string(sr));
+  Impl& m = *impl_;
+  m.sr = sr, m.C = channels, m.p = p;
+  m.seg = static_cast<std::size_t>((static_cast<unsigned long>(sr) + 5) / 10);  // 100 ms
+  m.kf = k_filter(sr);
+  m.w = channel_weights(channels);
+  for (std::size_t c = 0; c < channels; ++c)
+    if (m.w[c] > 0) m.used.push_back(c);
+  m.carry.assign(m.used.size(), {});
+  m.parts = sr < 8000.0 || m.used.size() >= 4 ? 1 : 4 / m.used.size();
+  m.window_segments = std::clamp<std::size_t>(kWindowFrames / m.seg, 1, kMaxWindowSegments);
+  m.window_frames = m.window_segments * m.seg;
+  m.buf.assign(channels, std::vector<float>(m.window_frames));
+  m.factor = sr < 96000.0 ? 4 : (sr < 192000.0 ? 2 : 1);
+  if (m.factor > 1) {
+    m.ip = make_interpolator(m.factor);
+    m.hist.assign(channels, std::vector<float>(static_cast<std::size_t>(m.ip.max_delay), 0.0f));
+  }
+  m.prev_max.assign(channels, 0.0f);
+}
+
+LoudnessMeter::~LoudnessMeter() = default;
+LoudnessMeter::LoudnessMeter(LoudnessMeter&&) noexcept = default;
+LoudnessMeter& LoudnessMeter::operator=(LoudnessMeter&&) noexcept = default;
+
+void LoudnessMeter::add(const float* const* channels, std::size_t frames) {
+  Impl& m = *impl_;
+  m.total += frames;
+  std::vector<const float*> ch(channels, channels + m.C);
+  while (frames > 0) {
+    if (m.fill == 0 && frames >= m.window_frames) {  // a whole window in place: no copy
+      m.measure(ch.data(), m.window_frames);
+    } else {
+      const std::size_t n = std::min(frames, m.window_frames - m.fill);
+      for (std::size_t c = 0; c < m.C; ++c) std::copy(ch[c], ch[c] + n, m.buf[c].begin() + static_cast<std::ptrdiff_t>(m.fill));
+      m.fill += n;
+      for (auto& p : ch) p += n;
+      frames -= n;
+      if (m.fill == m.window_frames) {
+        std::vector<const float*> b(m.C);
+        for (std::size_t c = 0; c < m.C; ++c) b[c] = m.buf[c].data();
+        m.measure(b.data(), m.window_frames);
+        m.fill = 0;
+      }
+      continue;
+    }
+    for (auto& p : ch) p += m.window_frames;
+    frames -= m.window_frames;
+  }
+}
+
+void LoudnessMeter::add_interleaved(const float* x, std::size_t frames) {
+  Impl& m = *impl_;
+  m.total += frames;
+  while (frames > 0) {
+    const std::size_t n = std::min(frames, m.window_frames - m.fill);
+    for (std::size_t c = 0; c < m.C; ++c) {
+      float* out = m.buf[c].data() + m.fill;
+      for (std::size_t i = 0; i < n; ++i) out[i] = x[i * m.C + c];
+    }
+    m.fill += n;
+    x += n * m.C;
+    frames -= n;
+    if (m.fill == m.window_frames) {
+      std::vector<const float*> b(m.C);
+      for (std::size_t c = 0; c < m.C; ++c) b[c] = m.buf[c].data();
+      m.measure(b.data(), m.window_frames);
+      m.fill = 0;
+    }
+  }
+}
+
+std::size_t LoudnessMeter::frames() const { return impl_->total; }
+
+Loudness LoudnessMeter::finish() {
+  Impl& m = *impl_;
+  if (m.total == 0) throw ParameterError("measure_loudness: empty buffer (" + std::to_string(m.C) + " channels, 0 frames)");
+  if (m.fill > 0) {
+    std::vector<const float*> b(m.C);
+    for (std::size_t c = 0; c < m.C; ++c) b[c] = m.buf[c].data();
+    m.measure(b.data(), m.fill);
+    m.fill = 0;
+  }
+  Loudness out;
+  out.integrated_lufs = integrated_loudness(m.seg_energy, m.seg);
+  out.range_lu = m.p.range ? loudness_range(short_term_loudness(m.seg_energy, m.seg))
+                           : std::numeric_limits<double>::quiet_NaN();
+  out.sample_peak_dbfs = to_db(m.sample_peak);
+  // Like libebur128, the true peak is never below the sample peak.
+  out.true_peak_dbtp = !m.p.true_peak ? std::numeric_limits<double>::quiet_NaN()
+                                      : to_db(std::max(m.true_peak, m.sample_peak));
+  m.total = 0;
+  return out;
+}
 
 Loudness measure_loudness(const AudioBuffer& a, const LoudnessParams& p) {
   if (a.channels == 0 || a.frames == 0)
@@ -270,54 +492,11 @@ Loudness measure_loudness(const AudioBuffer& a, const LoudnessParams& p) {
   if (a.data.size() != a.channels * a.frames)
     throw ParameterError("measure_loudness: data holds " + std::to_string(a.data.size()) +
                          " samples, expected channels*frames = " + std::to_string(a.channels * a.frames));
-  if (!std::isfinite(a.sr) || a.sr < 5.0 || a.sr != std::floor(a.sr) || a.sr > 2822400.0)
-    throw ParameterError("measure_loudness: sr must be a whole number of Hz in [5, 2822400], got " +
-                         std::to_string(a.sr));
-
-  const std::size_t C = a.channels;
-  const auto seg = static_cast<std::size_t>((static_cast<unsigned long>(a.sr) + 5) / 10);  // 100 ms
-  const std::size_t segments = a.frames / seg;
-  const auto w = channel_weights(C);
-  const KFilter kf = k_filter(a.sr);
-
-  // Per-segment weighted energy of all channels, two channels per pass.
-  std::vector<double> seg_energy(segments, 0.0);
-  std::vector<std::size_t> used;
-  for (std::size_t c = 0; c < C; ++c)
-    if (w[c] > 0) used.push_back(c);
-  for (std::size_t i = 0; i < used.size(); i += 2) {
-    if (i + 1 < used.size()) {
-      const float* x[2] = {a.channel(used[i]).data(), a.channel(used[i + 1]).data()};
-      const double ww[2] = {w[used[i]], w[used[i + 1]]};
-      k_weighted_energy<Double2>(kf, x, ww, segments, seg, seg_energy);
-    } else {
-      const float* x[1] = {a.channel(used[i]).data()};
-      const double ww[1] = {w[used[i]]};
-      k_weighted_energy<double>(kf, x, ww, segments, seg, seg_energy);
-    }
-  }
-
-  Loudness out;
-  out.integrated_lufs = integrated_loudness(seg_energy, seg);
-  out.range_lu = p.range ? loudness_range(short_term_loudness(seg_energy, seg))
-                         : std::numeric_limits<double>::quiet_NaN();
-
-  double sample_peak = 0;
-  for (float v : a.data) sample_peak = std::max(sample_peak, static_cast<double>(std::abs(v)));
-  out.sample_peak_dbfs = to_db(sample_peak);
-  if (p.true_peak) {
-    // Like libebur128, the true peak is never below the sample peak.
-    double tp = sample_peak;
-    const int factor = a.sr < 96000.0 ? 4 : (a.sr < 192000.0 ? 2 : 1);
-    if (factor > 1) {
-      const Interpolator ip = make_interpolator(factor);
-      for (std::size_t c = 0; c < C; ++c) tp = true_peak_channel(ip, a.channel(c), tp);
-    }
-    out.true_peak_dbtp = to_db(tp);
-  } else {
-    out.true_peak_dbtp = std::numeric_limits<double>::quiet_NaN();
-  }
-  return out;
+  LoudnessMeter meter(a.sr, a.channels, p);
+  std::vector<const float*> ch(a.channels);
+  for (std::size_t c = 0; c < a.channels; ++c) ch[c] = a.data.data() + c * a.frames;
+  meter.add(ch.data(), a.frames);
+  return meter.finish();
 }
 
 }  // namespace echoelml::io

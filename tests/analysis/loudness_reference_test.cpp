@@ -128,6 +128,13 @@ TEST(LoudnessReference, SyntheticStereoMonoAndSurroundMatchLibebur128) {
   expect_matches_reference(noise_bursts(6, 32000.0, 4.0, 4), "5.1 32k (LFE ignored)");
   expect_matches_reference(noise_bursts(2, 96000.0, 4.0, 5), "stereo 96k (2x true peak)");
   expect_matches_reference(noise_bursts(2, 22050.0, 3.05, 6), "just over 3 s");
+  // Long enough that the K-weighting runs in stretches side by side (4 for mono, 2 for stereo),
+  // each warmed up from zero state; and 3 channels, which leave one of four lanes unused.
+  expect_matches_reference(noise_bursts(1, 44100.0, 20.0, 9), "mono 44.1k, 20 s");
+  expect_matches_reference(noise_bursts(3, 44100.0, 14.0, 10), "3.0 44.1k, 14 s");
+  AudioBuffer dc = noise_bursts(1, 48000.0, 30.0, 11);
+  for (float& v : dc.data) v = 0.5f * v + 0.25f;  // a DC offset the 38 Hz high-pass must settle on
+  expect_matches_reference(dc, "mono 48k with DC offset, 30 s");
 }
 
 TEST(LoudnessReference, ShortClipsAndSilenceMatchLibebur128) {

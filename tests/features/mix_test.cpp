@@ -1,7 +1,9 @@
 // Mix targets against hand-derived values for pure tones and simple stereo images.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
 
 #include "echoelml/core/error.h"
@@ -37,6 +39,32 @@ TEST(MixFeatures, ToneEnergyLandsInItsBand) {
   EXPECT_NEAR(static_cast<double>(peak), 46.4, 1.0);
 }
 
+// The spectrum's scale and window by hand: a sine of amplitude A centred on bin k0 gives
+// |X(k0)| = A/2 * sum(hann) = A/2 * 1024 in every 2048-sample frame, and the periodic Hann
+// window puts exactly half that in bins k0 +- 1 (-6.02 dB); bins far away hold nothing.
+TEST(MixFeatures, SpectrumIsTheWelchMeanOfHannFramesOfTheMidChannel) {
+  const double A = 0.4, k0 = 100;
+  const double hz = k0 * 44100.0 / 2048.0;
+  auto a = tone(hz, A, 2, -1.0);  // L = -R: the mid channel is silent
+  auto silent_mid = features::mix_features(a);
+  EXPECT_LT(*std::max_element(silent_mid.spectrum.begin(), silent_mid.spectrum.end()), -95.0f);
+  for (std::size_t i = 0; i < a.frames; ++i) a.data[a.frames + i] = a.data[i];  // L = R: mid = L
+  const auto f = features::mix_features(a);
+  const double top = 20.0 * std::log10(A / 2.0 * 1024.0);
+  EXPECT_NEAR(f.spectrum[100], top, 0.01);
+  EXPECT_NEAR(f.spectrum[99], top - 20.0 * std::log10(2.0), 0.01);
+  EXPECT_NEAR(f.spectrum[101], top - 20.0 * std::log10(2.0), 0.01);
+  EXPECT_LT(f.spectrum[300], top - 100.0);
+}
+
+TEST(MixFeatures, ClipShorterThanOneFrameIsOneZeroPaddedFrame) {
+  io::AudioBuffer a{.sr = 44100, .channels = 1, .frames = 1000, .data = std::vector<float>(1000, 0.0f)};
+  a.data[500] = 1.0f;  // an impulse: |X(k)| = hann[500] = 0.5 - 0.5 cos(2 pi 500 / 2048) in every bin
+  const auto f = features::mix_features(a);
+  const double w = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * 500.0 / 2048.0);
+  for (int k : {0, 17, 512, 1023}) EXPECT_NEAR(f.spectrum[k], 20.0 * std::log10(w), 1e-4) << k;
+}
+
 TEST(MixFeatures, SineLevelsFollowTheAppsFormulas) {
   auto f = features::mix_features(tone(441.0, 0.95, 1));
   EXPECT_NEAR(f.peak_level, 0.95, 1e-3);
@@ -65,4 +93,32 @@ TEST(MixFeatures, WrongRateThrows) {
   auto a = tone(300.0, 0.3, 1);
   a.sr = 48000;
   EXPECT_THROW(features::mix_features(a), ParameterError);
+}
+
+// analyze's shared pass must give exactly what the two public functions give on their own.
+TEST(MixFeatures, SharedPassWithTheAppSetEqualsTheSeparateCalls) {
+  for (std::size_t channels : {1u, 2u}) {
+    io::AudioBuffer a{.sr = 44100, .channels = channels, .frames = 100003, .data = {}};
+    a.data.resize(channels * a.frames);
+    std::uint32_t state = 12345;
+    for (float& v : a.data) {
+      state = state * 1664525u + 1013904223u;  // a fixed pseudo-random sequence
+      v = static_cast<float>(state >> 8) / 16777216.0f - 0.5f;
+    }
+    const auto [app, mix] = features::app_and_mix_features(a);
+    const auto app1 = features::app_technique_features(a);
+    const auto mix1 = features::mix_features(a);
+    EXPECT_EQ(app.dynamic_range, app1.dynamic_range);
+    EXPECT_EQ(app.stereo_width, app1.stereo_width);
+    EXPECT_EQ(app.spectrum_variance, app1.spectrum_variance);
+    EXPECT_EQ(app.temporal_modulation, app1.temporal_modulation);
+    EXPECT_EQ(mix.spectrum, mix1.spectrum);
+    EXPECT_EQ(mix.band_balance, mix1.band_balance);
+    EXPECT_EQ(mix.rms_level, mix1.rms_level);
+    EXPECT_EQ(mix.stereo_width, mix1.stereo_width);
+    EXPECT_EQ(mix.loudness_lufs, mix1.loudness_lufs);
+    EXPECT_EQ(mix.true_peak_dbtp, mix1.true_peak_dbtp);
+    // And the app values are the formulas: the variance of a uniform [-0.5, 0.5) sequence ~ 1/12.
+    EXPECT_NEAR(app.spectrum_variance, 1.0 / 12.0, 2e-3);
+  }
 }

@@ -18,6 +18,7 @@ using namespace echoelml::features::detail;
 namespace {
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 }  // namespace
 
@@ -38,7 +39,7 @@ TEST(TechniqueSimd, HarmonicBinsEqualScalarMaskBitForBit) {
           hm[k] = kind == 1 ? 0.0f : (kind == 3 ? tiny * 0.25f : u(rng) * 3.0f);
           pm[k] = kind == 2 ? hm[k] / margin : (kind == 3 ? tiny * 0.5f : (kind == 4 ? 0.0f : u(rng) * 3.0f));
         }
-        std::vector<double> out(2 * n);
+        std::vector<float> out(2 * n);
         harmonic_bins(x.data(), mag.data(), hm.data(), pm.data(), margin, split, n, out.data());
         for (std::size_t k = 0; k < n; ++k) {
           const auto want = apply_mask({x[2 * k], x[2 * k + 1]}, mag[k], softmask(hm[k], pm[k] * margin, 2.0f, split));
@@ -55,14 +56,15 @@ TEST(TechniqueSimd, ElementKernelsEqualScalarSteps) {
   std::normal_distribution<double> g(0.0, 1.0);
   const std::size_t n = 1027;
   std::vector<float> src(n);
-  std::vector<double> w(n), spec(2 * n), ola(n), f(n);
+  std::vector<double> w(n), spec(2 * n), ola(n);
+  std::vector<float> f(n);  // the float32 inverse FFT's frame
   for (std::size_t k = 0; k < n; ++k) {
     src[k] = static_cast<float>(g(rng));
     w[k] = std::abs(g(rng));
     spec[2 * k] = g(rng) * 100.0;
     spec[2 * k + 1] = k % 5 == 0 ? 0.0 : g(rng) * 100.0;
     ola[k] = g(rng);
-    f[k] = g(rng) * 1000.0;
+    f[k] = static_cast<float>(g(rng) * 1000.0);
   }
   std::vector<double> framed(n);
   window_frame(src.data(), w.data(), n, framed.data());
@@ -80,7 +82,7 @@ TEST(TechniqueSimd, ElementKernelsEqualScalarSteps) {
 
   std::vector<double> acc = ola;
   overlap_add(f.data(), w.data(), 1.0 / 2048, n, acc.data());
-  for (std::size_t k = 0; k < n; ++k) ASSERT_TRUE(same_bits(acc[k], ola[k] + f[k] * (1.0 / 2048) * w[k])) << k;
+  for (std::size_t k = 0; k < n; ++k) ASSERT_TRUE(same_bits(acc[k], ola[k] + static_cast<double>(f[k]) * (1.0 / 2048) * w[k])) << k;
 
   // The sums only change float64 order: equal to a plain loop within rounding.
   double plain = 0, sq = 0;

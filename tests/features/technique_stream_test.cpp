@@ -1,6 +1,6 @@
 // The streaming technique pass against the whole-signal functions it replaces (stft + np.var,
-// onset_strength, hpss + istft), for lengths with one frame, fewer frames than the median's
-// reach, and several chunks of frames.
+// onset_strength, hpss + istft in double), for lengths with one frame, fewer frames than the
+// median's reach, and several chunks of frames.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,6 +28,12 @@ std::vector<float> test_signal(std::size_t n, unsigned seed) {
   }
   return y;
 }
+
+// The pass's inverse FFT runs in float32 (the whole-signal istft's in double). Its error per
+// sample is bounded by about log2(2048) = 11 float32 roundings (unit 6e-8) of the frame's rms,
+// ~7e-7, and the sum of |h| over a signal can be off by no more in relative terms; measured
+// here: 1.5e-8 to 3.1e-8. 1e-6 holds that bound and is still 3x inside the 3e-6 parity budget.
+constexpr double kFloatInverseTol = 1e-6;
 
 struct Reference {
   double variance, transient, harmonic_sum;
@@ -68,7 +74,8 @@ TEST(TechniqueSpectralPass, EqualsWholeSignalComputation) {
     const auto want = whole_signal(y);
     EXPECT_NEAR(got.spectrum_variance, want.variance, 1e-9 * want.variance) << n;
     EXPECT_NEAR(got.transient_strength, want.transient, 1e-6 * std::abs(want.transient) + 1e-9) << n;
-    EXPECT_NEAR(got.harmonic_sum, want.harmonic_sum, 1e-12 * want.harmonic_sum) << n;
+    EXPECT_NEAR(got.harmonic_sum, want.harmonic_sum, kFloatInverseTol * want.harmonic_sum) << n;
+    EXPECT_NE(got.harmonic_sum, 0.0) << n;
   }
 }
 
@@ -83,7 +90,7 @@ TEST(TechniqueSpectralPass, OtherKernelSizesEqualWholeSignalHpss) {
     const auto got = detail::technique_spectral_pass(y, 44100.0, p);
     double want = 0;
     for (float v : hpss_harmonic(y, p)) want += std::abs(v);
-    EXPECT_NEAR(got.harmonic_sum, want, 1e-12 * want) << kh << " " << kp;
+    EXPECT_NEAR(got.harmonic_sum, want, kFloatInverseTol * want) << kh << " " << kp;
   }
 }
 

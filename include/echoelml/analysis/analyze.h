@@ -17,6 +17,7 @@ namespace echoelml::analysis {
 
 struct AnalyzeParams {
   /// Songs longer than this are analysed over their first max_seconds (a note says so); keeps
+  /// time and, for files that are not streamed (not 44.1 kHz, or the guide's technique set),
   /// memory bounded (~40 MB per minute of stereo audio). The genre always reads the first 30 s.
   double max_seconds = 600.0;
   double technique_threshold = 0.5;  // the app's rule: a score > 0.5 means "detected"

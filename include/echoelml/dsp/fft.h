@@ -1,4 +1,4 @@
-// Real FFTs through FFTW3. Plans are made once per size and shared; execution is thread-safe.
+// Real FFTs through FFTW3 (double) and FFTW3f (float). Plans are made once per size and shared; execution is thread-safe.
 //
 // Double precision on purpose: librosa runs numpy's double FFT and rounds each bin to
 // complex64, so every bin carries a *relative* float32 error. A float32 FFT's error is relative
@@ -35,15 +35,50 @@ class RealFft {
   std::shared_ptr<Plans> plans_;
 };
 
+/// Single-precision real FFT (FFTW3f) for features that are this project's own definitions and
+/// need no librosa parity (the mix spectrum), and for the technique pass's inverse, where only
+/// sum |h| is used (docs/features.md). Same plan cache and wisdom machinery as RealFft;
+/// its wisdom is kept in its own file (the double cache's path + "-float").
+class RealFftFloat {
+ public:
+  /// n > 0. Creating a plan for a new size takes a lock; later instances reuse it.
+  explicit RealFftFloat(int n);
+  ~RealFftFloat();
+  RealFftFloat(RealFftFloat&&) noexcept;
+  RealFftFloat& operator=(RealFftFloat&&) noexcept;
+
+  int size() const noexcept { return n_; }
+  int bins() const noexcept { return n_ / 2 + 1; }
+  /// Forward transform of n reals into n/2+1 bins (unnormalised). Pointers from fft_alloc_*f.
+  void forward(float* in, std::complex<float>* out) const;
+  /// Inverse of n/2+1 bins into n reals, unnormalised, like RealFft::inverse (destroys `in`).
+  /// Its rounding error is relative to the frame's norm, not to each sample.
+  void inverse(std::complex<float>* in, float* out) const;
+
+ private:
+  int n_;
+  struct Plans;
+  std::shared_ptr<Plans> plans_;
+};
+
 /// SIMD-aligned buffers for RealFft.
 double* fft_alloc_real(std::size_t n);
 std::complex<double>* fft_alloc_complex(std::size_t n);
 void fft_free(void* p);
+/// SIMD-aligned buffers for RealFftFloat; free with fftf_free.
+float* fft_alloc_realf(std::size_t n);
+std::complex<float>* fft_alloc_complexf(std::size_t n);
+void fftf_free(void* p);
 
 struct FftFree {
   void operator()(void* p) const { fft_free(p); }
 };
 using RealBuffer = std::unique_ptr<double[], FftFree>;
 using ComplexBuffer = std::unique_ptr<std::complex<double>[], FftFree>;
+struct FftfFree {
+  void operator()(void* p) const { fftf_free(p); }
+};
+using RealBufferF = std::unique_ptr<float[], FftfFree>;
+using ComplexBufferF = std::unique_ptr<std::complex<float>[], FftfFree>;
 
 }  // namespace echoelml::dsp

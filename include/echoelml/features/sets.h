@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "echoelml/io/audio.h"
@@ -68,16 +69,19 @@ struct AppTechniqueFeatures {
 
 /// MixAnalyzer input and its measured targets.
 struct MixFeatures {
-  /// Mean log-power spectrum: 10 log10(mean_t |X(k,t)|^2 + 1e-10) for k = 0..1023 of a
-  /// 2048-point STFT (Nyquist bin dropped), on the mono 44.1 kHz load. dB.
+  /// Mean log-power spectrum (a Welch estimate): 10 log10(mean_t |X(k,t)|^2 + 1e-10) for
+  /// k = 0..1023 (Nyquist bin dropped), X the float32 2048-point FFT of periodic-Hann-windowed
+  /// frames of the mid channel (the float32 mean over channels) every 1024 samples, no centring
+  /// or padding (a buffer shorter than 2048 samples is one zero-padded frame). dB. Since feature
+  /// set version 2; version 1 was a centred librosa STFT (hop 512, double FFT) of the same signal.
   std::vector<float> spectrum;
   /// Share of spectral power in sub 20-60, bass 60-250, low-mid 250-500, mid 500-2k,
   /// high-mid 2k-6k, high 6k-20k Hz (sums to 1 unless silent).
   std::array<double, 6> band_balance{};
   double dynamic_range_db = 0;  // 20 log10(peak / (rms + 1e-4)), the app's definition
   double stereo_width = 0;      // side/(mid+side) energy ratio in 0..1 (0 for mono)
-  double peak_level = 0;        // max |x| over all channels, linear 0..1
-  double rms_level = 0;         // RMS over all channels, linear 0..1
+  double peak_level = 0;        // max |x| of channel 0, linear 0..1 (the app's rule)
+  double rms_level = 0;         // RMS of channel 0, linear 0..1
   double loudness_lufs = 0;     // EBU R128 integrated loudness
   double loudness_range_lu = 0; // EBU R128 LRA
   double true_peak_dbtp = 0;    // EBU R128 true peak
@@ -88,6 +92,9 @@ TechniqueFeatures technique_features(const io::AudioBuffer& mono_44k,
                                      const io::AudioBuffer* stereo_44k);
 AppTechniqueFeatures app_technique_features(const io::AudioBuffer& native);
 MixFeatures mix_features(const io::AudioBuffer& stereo_or_mono_44k);
+/// app_technique_features(a) and mix_features(a) of one 44.1 kHz buffer from a shared pass over
+/// its samples (what `analyze` uses for 44.1 kHz files); equal to the two separate calls.
+std::pair<AppTechniqueFeatures, MixFeatures> app_and_mix_features(const io::AudioBuffer& native_44k);
 
 /// Which sets to compute for a file (bit mask).
 enum FeatureSet : unsigned {
@@ -109,6 +116,7 @@ struct FileFeatures {
 FileFeatures compute_file_features(const std::filesystem::path& path, unsigned sets);
 
 /// Bumped whenever any set's definition changes, so caches keyed by it recompute.
-inline constexpr int kFeatureSetVersion = 1;
+/// 2: the mix spectrum became a Welch estimate (see MixFeatures::spectrum).
+inline constexpr int kFeatureSetVersion = 2;
 
 }  // namespace echoelml::features

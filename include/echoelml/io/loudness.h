@@ -2,6 +2,9 @@
 // libebur128 1.2.6 measures (tested against it in tests/analysis/loudness_reference_test.cpp).
 #pragma once
 
+#include <cstddef>
+#include <memory>
+
 #include "echoelml/io/audio.h"
 
 namespace echoelml::io {
@@ -39,5 +42,30 @@ constexpr double kLufsFloor = -70.0;
 /// 4x below 96 kHz, 2x below 192 kHz and is the sample peak above, as libebur128.
 /// Throws ParameterError for an empty or inconsistent buffer or a non-integer/out-of-range sr.
 Loudness measure_loudness(const AudioBuffer& audio, const LoudnessParams& p = {});
+
+/// measure_loudness of a signal fed in chunks of any size (for example while it is decoded):
+/// finish() returns exactly what measure_loudness returns for the whole buffer (both cut the
+/// signal into the same windows, counted from its first frame). Memory: one window, up to 2^19
+/// frames per channel. Not thread-safe; one meter per stream.
+class LoudnessMeter {
+ public:
+  /// Throws ParameterError for 0 channels or an sr measure_loudness rejects.
+  LoudnessMeter(double sr, std::size_t channels, const LoudnessParams& p = {});
+  ~LoudnessMeter();
+  LoudnessMeter(LoudnessMeter&&) noexcept;
+  LoudnessMeter& operator=(LoudnessMeter&&) noexcept;
+
+  /// The next `frames` frames, channel c at channels[c][0 .. frames).
+  void add(const float* const* channels, std::size_t frames);
+  /// The next `frames` frames, interleaved (frame i, channel c at x[i * channels + c]).
+  void add_interleaved(const float* x, std::size_t frames);
+  std::size_t frames() const;  ///< frames added since construction or the last finish()
+  /// The loudness of everything added; throws ParameterError when nothing was. Call once.
+  Loudness finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace echoelml::io
