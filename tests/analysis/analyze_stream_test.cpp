@@ -3,10 +3,6 @@
 // mid-stream.
 #include <gtest/gtest.h>
 
-#include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -15,6 +11,8 @@
 #include "echoelml/core/error.h"
 #include "echoelml/features/sets.h"
 #include "echoelml/io/audio.h"
+
+#include "support/wav_bytes.h"
 
 namespace echoelml::analysis {
 namespace {
@@ -70,18 +68,10 @@ TEST(AnalyzeStream, NanMidSongIsAFormatErrorWithFileFrameAndChannel) {
   io::AudioBuffer a{.sr = 44100.0, .channels = 2, .frames = 50000, .data = std::vector<float>(100000, 0.25f)};
   const fs::path good = fx.dir / "f.wav";
   io::write_wav(good, a, io::WavSubtype::Float32);
-  std::ifstream in(good, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
-  std::size_t pos = 12;
-  while (std::string(&bytes[pos], 4) != "data") {
-    std::uint32_t len;
-    std::memcpy(&len, &bytes[pos + 4], 4);
-    pos += 8 + len + (len & 1);
-  }
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  std::memcpy(&bytes[pos + 8 + (40000 * 2 + 0) * 4], &nan, 4);  // frame 40000: the 3rd decode block
+  std::vector<char> bytes = test::read_bytes(good);
+  test::poison_float_wav(bytes, 40000, 0, 2);  // frame 40000: the 3rd decode block
   const fs::path bad = fx.dir / "nan.wav";
-  std::ofstream(bad, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  test::write_bytes_to(bad, bytes);
   try {
     analyze_song(bad, fx.models, nullptr);
     FAIL() << "expected a FormatError";
@@ -96,11 +86,10 @@ TEST(AnalyzeStream, NanMidSongIsAFormatErrorWithFileFrameAndChannel) {
 TEST(AnalyzeStream, CutFlacIsAFormatErrorNamingTheFile) {
   StreamFixture fx;
   const auto src = test::shared_dir() / "data/real-audio/audio/32_sonic-pi-samples__loop_tabla.flac";
-  std::ifstream in(src, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  std::vector<char> bytes = test::read_bytes(src);
   bytes.resize(bytes.size() * 6 / 10);
   const fs::path cut = fx.dir / "cut.flac";
-  std::ofstream(cut, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  test::write_bytes_to(cut, bytes);
   try {
     analyze_song(cut, fx.models, nullptr);
     FAIL() << "expected a FormatError";

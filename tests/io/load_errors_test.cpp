@@ -12,6 +12,7 @@
 
 #include "echoelml/core/error.h"
 #include "echoelml/io/audio.h"
+#include "support/wav_bytes.h"
 #include "support/shared_data.h"
 
 namespace echoelml::io {
@@ -25,7 +26,7 @@ class LoadErrors : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   fs::path write_bytes(const std::string& name, const std::vector<char>& bytes) {
     auto p = dir_ / name;
-    std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    test::write_bytes_to(p, bytes);
     return p;
   }
   fs::path dir_;
@@ -84,8 +85,7 @@ TEST_F(LoadErrors, TextFileRenamedToWavThrowsFormatError) {
 TEST_F(LoadErrors, WavWithItsDataCutOffThrowsTruncated) {
   const auto good = dir_ / "good.wav";
   write_wav(good, sine(10000, 2, 44100.0));
-  std::ifstream in(good, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  std::vector<char> bytes = test::read_bytes(good);
   bytes.resize(bytes.size() - 5000);  // cut in the middle of the data chunk
   const auto p = write_bytes("cut.wav", bytes);
   expect_error<FormatError>([&] { load(p); }, p, "truncated WAV");
@@ -95,8 +95,7 @@ TEST_F(LoadErrors, WavWithItsDataCutOffThrowsTruncated) {
 TEST_F(LoadErrors, FlacWithItsFramesCutOffThrowsTruncated) {
   // Real FLAC from shared data, cut to 60 %: STREAMINFO promises more frames than decode.
   const auto src = test::shared_dir() / "data/real-audio/audio/32_sonic-pi-samples__loop_tabla.flac";
-  std::ifstream in(src, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  std::vector<char> bytes = test::read_bytes(src);
   bytes.resize(bytes.size() * 6 / 10);
   const auto p = write_bytes("cut.flac", bytes);
   try {
@@ -110,8 +109,7 @@ TEST_F(LoadErrors, FlacWithItsFramesCutOffThrowsTruncated) {
 TEST_F(LoadErrors, OggVorbisCutOffThrowsFormatError) {
   // Without its final page libsndfile cannot tell the length (it reports SF_COUNT_MAX).
   const auto src = test::shared_dir() / "data/real-audio/audio/37_lmms-common__nord_ambient01.ogg";
-  std::ifstream in(src, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  std::vector<char> bytes = test::read_bytes(src);
   bytes.resize(bytes.size() / 3);
   const auto p = write_bytes("cut.ogg", bytes);
   expect_error<FormatError>([&] { load(p); }, p, "cannot determine the length");
@@ -121,17 +119,8 @@ TEST_F(LoadErrors, FloatWavContainingNanThrowsWithFrameAndChannel) {
   // Written as raw bytes: write_wav itself refuses NaN.
   const auto good = dir_ / "f.wav";
   write_wav(good, sine(1000, 2, 8000.0), WavSubtype::Float32);
-  std::ifstream in(good, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
-  // Find the data chunk, then poison frame 123, channel 1.
-  std::size_t pos = 12;
-  while (std::string(&bytes[pos], 4) != "data") {
-    std::uint32_t len;
-    std::memcpy(&len, &bytes[pos + 4], 4);
-    pos += 8 + len + (len & 1);
-  }
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  std::memcpy(&bytes[pos + 8 + (123 * 2 + 1) * 4], &nan, 4);
+  std::vector<char> bytes = test::read_bytes(good);
+  test::poison_float_wav(bytes, 123, 1, 2);  // frame 123, channel 1
   const auto p = write_bytes("nan.wav", bytes);
   expect_error<FormatError>([&] { load(p); }, p, "non-finite sample (NaN) at frame 123, channel 1");
   expect_error<FormatError>([&] { load(p, {.mono = false}); }, p, "NaN");
@@ -143,8 +132,7 @@ TEST_F(LoadErrors, FloatWavContainingInfThrows) {
   AudioBuffer a = sine(100, 1, 8000.0);
   const auto good = dir_ / "f.wav";
   write_wav(good, a, WavSubtype::Float32);
-  std::ifstream in(good, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  std::vector<char> bytes = test::read_bytes(good);
   const float inf = std::numeric_limits<float>::infinity();
   std::memcpy(&bytes[bytes.size() - 4], &inf, 4);  // data is the last chunk: last sample
   const auto p = write_bytes("inf.wav", bytes);

@@ -3,10 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -15,6 +11,7 @@
 #include "echoelml/io/loudness.h"
 #include "echoelml/io/reader.h"
 #include "support/shared_data.h"
+#include "support/wav_bytes.h"
 
 namespace echoelml::io {
 namespace {
@@ -103,29 +100,20 @@ class ReaderErrors : public ::testing::Test {
 TEST_F(ReaderErrors, NanMidStreamNamesTheFileFrameAndChannel) {
   const auto good = dir_ / "f.wav";
   write_wav(good, tones(1000, 2, 8000.0), WavSubtype::Float32);
-  std::ifstream in(good, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
-  std::size_t pos = 12;
-  while (std::string(&bytes[pos], 4) != "data") {
-    std::uint32_t len;
-    std::memcpy(&len, &bytes[pos + 4], 4);
-    pos += 8 + len + (len & 1);
-  }
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  std::memcpy(&bytes[pos + 8 + (523 * 2 + 1) * 4], &nan, 4);  // frame 523: the 6th 100-frame chunk
+  std::vector<char> bytes = test::read_bytes(good);
+  test::poison_float_wav(bytes, 523, 1, 2);  // frame 523: the 6th 100-frame chunk
   const auto p = dir_ / "nan.wav";
-  std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  test::write_bytes_to(p, bytes);
   expect_error<FormatError>([&] { read_all(p); }, p, "non-finite sample (NaN) at frame 523, channel 1");
 }
 
 TEST_F(ReaderErrors, CutFilesAreFormatErrorsNamingTheFile) {
   for (const char* name : {"32_sonic-pi-samples__loop_tabla.flac", "24_asc-music__machine_wars.mp3"}) {
     const auto src = test::shared_dir() / "data/real-audio/audio" / name;
-    std::ifstream in(src, std::ios::binary);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+    std::vector<char> bytes = test::read_bytes(src);
     bytes.resize(bytes.size() * 6 / 10);
     const auto p = dir_ / (std::string("cut_") + name);
-    std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    test::write_bytes_to(p, bytes);
     // FLAC knows its length: the cut is an error. An MP3's length is an estimate, so a cut MP3
     // reads as a shorter song, as io::load does; either way the reader must agree with load.
     bool load_failed = false;
@@ -147,7 +135,9 @@ TEST_F(ReaderErrors, CutFilesAreFormatErrorsNamingTheFile) {
       EXPECT_TRUE(load_failed) << name << ": " << e.what();
       EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos) << e.what();
     }
-    if (std::string(name).ends_with(".flac")) EXPECT_TRUE(load_failed);
+    if (std::string(name).ends_with(".flac")) {
+      EXPECT_TRUE(load_failed);
+    }
   }
 }
 
