@@ -1,5 +1,7 @@
 // The TechniqueRecognizer features exactly as the app computes them at inference
 // (CoreMLIntegration.swift, app-contract §4), so a model trained on them sees the same numbers.
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -44,6 +46,44 @@ std::size_t add_main(const float* x0, const float* x1, std::size_t n, double shi
   for (int k = 0; k < 8; ++k) lo = std::min(lo, lo8[k]), hi = std::max(hi, hi8[k]);
   return i;
 }
+
+// The same loop with 4 doubles per register: lanes 0-3 and 4-7 of each Sum8 live in a and b,
+// so every lane sees the same samples and operations as above (separate multiply and add: no
+// FMA). min_ps(x, lo) is std::min(lo, x) and max_ps(x, hi) is std::max(hi, x), ties included.
+template <bool Stereo>
+[[gnu::target("avx2")]] std::size_t add_main_avx2(const float* x0, const float* x1, std::size_t n, double shift,
+                                                  Sum8& sum, Sum8& sq, Sum8& dot, float& lo, float& hi) {
+  __m256d sa = lanes_load(sum, 0), sb = lanes_load(sum, 1), qa = lanes_load(sq, 0), qb = lanes_load(sq, 1), da = lanes_load(dot, 0), db = lanes_load(dot, 1);
+  const __m256d sh = _mm256_set1_pd(shift);
+  __m256 lo8 = _mm256_set1_ps(lo), hi8 = _mm256_set1_ps(hi);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(x0 + i);
+    const __m256d xa = _mm256_cvtps_pd(_mm256_castps256_ps128(x)), xb = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+    const __m256d ea = _mm256_sub_pd(xa, sh), eb = _mm256_sub_pd(xb, sh);
+    sa = _mm256_add_pd(sa, ea), sb = _mm256_add_pd(sb, eb);
+    qa = _mm256_add_pd(qa, _mm256_mul_pd(ea, ea)), qb = _mm256_add_pd(qb, _mm256_mul_pd(eb, eb));
+    if constexpr (Stereo) {
+      const __m256 y = _mm256_loadu_ps(x1 + i);
+      const __m256d ya = _mm256_cvtps_pd(_mm256_castps256_ps128(y)), yb = _mm256_cvtps_pd(_mm256_extractf128_ps(y, 1));
+      da = _mm256_add_pd(da, _mm256_mul_pd(xa, ya)), db = _mm256_add_pd(db, _mm256_mul_pd(xb, yb));
+    }
+    lo8 = _mm256_min_ps(x, lo8), hi8 = _mm256_max_ps(x, hi8);
+  }
+  lanes_store(sum, 0, sa), lanes_store(sum, 1, sb), lanes_store(sq, 0, qa), lanes_store(sq, 1, qb), lanes_store(dot, 0, da), lanes_store(dot, 1, db);
+  alignas(32) float l8[8], h8[8];
+  _mm256_store_ps(l8, lo8), _mm256_store_ps(h8, hi8);
+  for (int k = 0; k < 8; ++k) lo = std::min(lo, l8[k]), hi = std::max(hi, h8[k]);
+  return i;
+}
+
+template <bool Stereo>
+std::size_t add_main_dispatch(const float* x0, const float* x1, std::size_t n, double shift, Sum8& sum, Sum8& sq,
+                              Sum8& dot, float& lo, float& hi) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2 ? add_main_avx2<Stereo>(x0, x1, n, shift, sum, sq, dot, lo, hi)
+              : add_main<Stereo>(x0, x1, n, shift, sum, sq, dot, lo, hi);
+}
 }  // namespace
 
 void AppTechniqueSums::add(const float* x0, const float* x1, std::size_t n) {
@@ -51,8 +91,8 @@ void AppTechniqueSums::add(const float* x0, const float* x1, std::size_t n) {
   if (!any_) lo_ = hi_ = x0[0], shift_ = x0[0], any_ = true;
   if (prefix_.size() < kPrefix) prefix_.insert(prefix_.end(), x0, x0 + std::min(n, kPrefix - prefix_.size()));
   n_ += n;
-  const std::size_t i = x1 != nullptr ? add_main<true>(x0, x1, n, shift_, sum_, sq_, dot_, lo_, hi_)
-                                      : add_main<false>(x0, x1, n, shift_, sum_, sq_, dot_, lo_, hi_);
+  const std::size_t i = x1 != nullptr ? add_main_dispatch<true>(x0, x1, n, shift_, sum_, sq_, dot_, lo_, hi_)
+                                      : add_main_dispatch<false>(x0, x1, n, shift_, sum_, sq_, dot_, lo_, hi_);
   for (std::size_t j = i; j < n; ++j) {
     const double d = x0[j] - shift_;
     sum_tail_ += d, sq_tail_ += d * d, lo_ = std::min(lo_, x0[j]), hi_ = std::max(hi_, x0[j]);

@@ -3,7 +3,10 @@
 // run the same code and give the same numbers.
 #pragma once
 
+#include <immintrin.h>
+
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 #include "echoelml/features/sets.h"
@@ -37,6 +40,18 @@ struct Sum8 {
     return ((v[0][0] + v[0][1]) + (v[1][0] + v[1][1])) + ((v[2][0] + v[2][1]) + (v[3][0] + v[3][1]));
   }
 };
+
+// Lanes 4h..4h+3 of a Sum8 as one AVX register and back (for [[gnu::target("avx2")]] loops).
+[[gnu::target("avx2")]] inline __m256d lanes_load(const Sum8& s, int h) {
+  double t[4];
+  std::memcpy(t, &s.v[2 * h], sizeof t);
+  return _mm256_loadu_pd(t);
+}
+[[gnu::target("avx2")]] inline void lanes_store(Sum8& s, int h, __m256d v) {
+  double t[4];
+  _mm256_storeu_pd(t, v);
+  std::memcpy(&s.v[2 * h], t, sizeof t);
+}
 
 class AppTechniqueSums {
  public:
