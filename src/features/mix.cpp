@@ -22,7 +22,7 @@ namespace {
 
 constexpr int kSpectrumBins = 1024;  // 2048-point FFT without the Nyquist bin
 constexpr int kFft = 2048;
-constexpr int kHop = 1024;               // 50 % overlap: Hann frames then weigh every sample alike
+constexpr int kHop = 1024;  // 50 % overlap: Hann windows sum to a constant; no overlap lost short sounds at frame edges
 constexpr std::size_t kBlock = 8192;     // frames per accumulator call: a few L1/L2-resident arrays
 // The app's MixAnalysisResult bands (Hz): sub, bass, low-mid, mid, high-mid, high.
 constexpr std::array<double, 7> kBandEdges{20, 60, 250, 500, 2000, 6000, 20000};
