@@ -13,6 +13,7 @@
 #include "echoelml/io/audio.h"
 
 #include "support/wav_bytes.h"
+#include "support/same_sets.h"
 
 namespace echoelml::analysis {
 namespace {
@@ -41,14 +42,7 @@ TEST(AnalyzeStream, RealSongEqualsTheWholeBufferFeatureSetsExactly) {
   const auto [app, mix] = features::app_and_mix_features(buf);
   ASSERT_TRUE(a.mix.has_value());
   const features::MixFeatures& m = a.mix->measured;
-  EXPECT_EQ(m.spectrum, mix.spectrum);
-  for (int b = 0; b < 6; ++b) EXPECT_EQ(m.band_balance[b], mix.band_balance[b]);
-  EXPECT_EQ(m.peak_level, mix.peak_level);
-  EXPECT_EQ(m.rms_level, mix.rms_level);
-  EXPECT_EQ(m.stereo_width, mix.stereo_width);
-  EXPECT_EQ(m.loudness_lufs, mix.loudness_lufs);
-  EXPECT_EQ(m.loudness_range_lu, mix.loudness_range_lu);
-  EXPECT_EQ(m.true_peak_dbtp, mix.true_peak_dbtp);
+  test::expect_same(m, mix);
 
   // Techniques: the model's scores of the whole-buffer app set.
   const auto scores = fx.models.predict_techniques(app.to_vector());

@@ -10,6 +10,7 @@
 #include "echoelml/features/sets.h"
 #include "echoelml/io/audio.h"
 #include "support/shared_data.h"
+#include "support/same_sets.h"
 
 namespace echoelml::features {
 namespace {
@@ -31,24 +32,7 @@ std::pair<AppTechniqueFeatures, MixFeatures> stream(const io::AudioBuffer& a) {
   return s.finish();
 }
 
-void expect_same(const AppTechniqueFeatures& a, const AppTechniqueFeatures& b) {
-  EXPECT_EQ(a.dynamic_range, b.dynamic_range);
-  EXPECT_EQ(a.stereo_width, b.stereo_width);
-  EXPECT_EQ(a.spectrum_variance, b.spectrum_variance);
-  EXPECT_EQ(a.temporal_modulation, b.temporal_modulation);
-}
-
-void expect_same(const MixFeatures& a, const MixFeatures& b) {
-  EXPECT_EQ(a.spectrum, b.spectrum);
-  for (int k = 0; k < 6; ++k) EXPECT_EQ(a.band_balance[k], b.band_balance[k]) << k;
-  EXPECT_EQ(a.dynamic_range_db, b.dynamic_range_db);
-  EXPECT_EQ(a.stereo_width, b.stereo_width);
-  EXPECT_EQ(a.peak_level, b.peak_level);
-  EXPECT_EQ(a.rms_level, b.rms_level);
-  EXPECT_EQ(a.loudness_lufs, b.loudness_lufs);
-  EXPECT_EQ(a.loudness_range_lu, b.loudness_range_lu);
-  EXPECT_EQ(a.true_peak_dbtp, b.true_peak_dbtp);
-}
+using test::expect_same;
 
 void check(const io::AudioBuffer& a) {
   const auto [app_s, mix_s] = stream(a);

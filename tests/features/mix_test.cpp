@@ -8,6 +8,7 @@
 
 #include "echoelml/core/error.h"
 #include "echoelml/features/sets.h"
+#include "support/same_sets.h"
 
 using namespace echoelml;
 
@@ -108,16 +109,8 @@ TEST(MixFeatures, SharedPassWithTheAppSetEqualsTheSeparateCalls) {
     const auto [app, mix] = features::app_and_mix_features(a);
     const auto app1 = features::app_technique_features(a);
     const auto mix1 = features::mix_features(a);
-    EXPECT_EQ(app.dynamic_range, app1.dynamic_range);
-    EXPECT_EQ(app.stereo_width, app1.stereo_width);
-    EXPECT_EQ(app.spectrum_variance, app1.spectrum_variance);
-    EXPECT_EQ(app.temporal_modulation, app1.temporal_modulation);
-    EXPECT_EQ(mix.spectrum, mix1.spectrum);
-    EXPECT_EQ(mix.band_balance, mix1.band_balance);
-    EXPECT_EQ(mix.rms_level, mix1.rms_level);
-    EXPECT_EQ(mix.stereo_width, mix1.stereo_width);
-    EXPECT_EQ(mix.loudness_lufs, mix1.loudness_lufs);
-    EXPECT_EQ(mix.true_peak_dbtp, mix1.true_peak_dbtp);
+    test::expect_same(app, app1);
+    test::expect_same(mix, mix1);
     // And the app values are the formulas: the variance of a uniform [-0.5, 0.5) sequence ~ 1/12.
     EXPECT_NEAR(app.spectrum_variance, 1.0 / 12.0, 2e-3);
   }

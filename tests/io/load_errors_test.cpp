@@ -14,6 +14,7 @@
 #include "echoelml/io/audio.h"
 #include "support/wav_bytes.h"
 #include "support/shared_data.h"
+#include "support/expect_error.h"
 
 namespace echoelml::io {
 namespace {
@@ -32,18 +33,7 @@ class LoadErrors : public ::testing::Test {
   fs::path dir_;
 };
 
-// Expects `f` to throw E whose message names the file and contains `reason`.
-template <typename E, typename F>
-void expect_error(F&& f, const fs::path& file, const std::string& reason) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception for " << file;
-  } catch (const E& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find(file.string()), std::string::npos) << what;
-    EXPECT_NE(what.find(reason), std::string::npos) << what;
-  }
-}
+using test::expect_error;
 
 AudioBuffer sine(std::size_t frames, std::size_t channels, double sr) {
   AudioBuffer a{.sr = sr, .channels = channels, .frames = frames, .data = std::vector<float>(frames * channels)};

@@ -12,6 +12,7 @@
 #include "echoelml/io/reader.h"
 #include "support/shared_data.h"
 #include "support/wav_bytes.h"
+#include "support/expect_error.h"
 
 namespace echoelml::io {
 namespace {
@@ -78,17 +79,7 @@ void read_all(const fs::path& p) {
   }
 }
 
-template <typename E, typename F>
-void expect_error(F&& f, const fs::path& file, const std::string& reason) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception for " << file;
-  } catch (const E& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find(file.string()), std::string::npos) << what;
-    EXPECT_NE(what.find(reason), std::string::npos) << what;
-  }
-}
+using test::expect_error;
 
 class ReaderErrors : public ::testing::Test {
  protected:
