@@ -12,6 +12,7 @@
 #include "echoelml/features/beat.h"
 #include "echoelml/features/hpss.h"
 #include "echoelml/features/onset.h"
+#include "features/tempogram_sliding.h"
 
 using namespace echoelml;
 
@@ -72,6 +73,15 @@ static void BM_Tempo(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(features::tempo(median_envelope(), beat_params().tempo));
 }
 BENCHMARK(BM_Tempo)->Unit(benchmark::kMillisecond);
+
+// The sliding-DFT tempogram alone with its SSE2 kernels (BM_Tempo runs the AVX2 ones).
+static void BM_TempogramSse2(benchmark::State& state) {
+  features::detail::SlidingOptions opt;
+  opt.avx2 = false;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(features::detail::tempogram_mean_sliding(median_envelope(), 689, opt));
+}
+BENCHMARK(BM_TempogramSse2)->Unit(benchmark::kMillisecond);
 
 static void BM_TempogramReference(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(features::tempogram_mean_reference(median_envelope(), 689));

@@ -9,73 +9,10 @@
 #include "echoelml/dsp/fft.h"
 #include "echoelml/dsp/stft.h"
 #include "echoelml/features/beat.h"
+#include "features/tempogram_sliding.h"
 
 namespace echoelml::features {
 namespace {
-
-// Smallest n >= target whose only prime factors are 2, 3, 5, 7 (sizes FFTW handles fast).
-int fast_fft_size(int target) {
-  for (int n = std::max(target, 1);; ++n) {
-    int m = n;
-    for (int f : {2, 3, 5, 7})
-      while (m % f == 0) m /= f;
-    if (m == 1) return n;
-  }
-}
-
-// np.pad(env, win // 2, mode="linear_ramp", end_values=0) in float32: each side ramps from 0
-// at the outer end towards the edge value, numpy linspace(0, edge, w, endpoint=False).
-std::vector<float> linear_ramp_pad(std::span<const float> env, int half) {
-  const std::size_t n = env.size(), h = static_cast<std::size_t>(half);
-  std::vector<float> out(n + 2 * h);
-  const double step_l = static_cast<double>(env.front()) / half;
-  const double step_r = static_cast<double>(env.back()) / half;
-  for (std::size_t j = 0; j < h; ++j) {
-    out[j] = static_cast<float>(static_cast<double>(j) * step_l);
-    out[n + 2 * h - 1 - j] = static_cast<float>(static_cast<double>(j) * step_r);
-  }
-  std::copy(env.begin(), env.end(), out.begin() + static_cast<std::ptrdiff_t>(h));
-  return out;
-}
-
-// frame = padded * window (float64) and its energy, the frame's lag-0 autocorrelation = its
-// max |autocorrelation|. Four partial sums break the chain of dependent additions (the order
-// changes the sum by ~1e-16 relative, far below anything the argmax over lags can resolve).
-// Compiled twice (SSE2 and AVX2; "avx2" alone, so no FMA contraction): the same float64
-// operations in the same order, so both give the same bits.
-[[gnu::always_inline]] inline double window_energy_body(const float* __restrict src,
-                                                        const double* __restrict window,
-                                                        double* __restrict frame, std::size_t w) {
-  for (std::size_t k = 0; k < w; ++k) frame[k] = static_cast<double>(src[k]) * window[k];
-  double e4[4] = {0.0, 0.0, 0.0, 0.0};
-  std::size_t k = 0;
-  for (; k + 4 <= w; k += 4)
-    for (std::size_t i = 0; i < 4; ++i) e4[i] += frame[k + i] * frame[k + i];
-  for (; k < w; ++k) e4[0] += frame[k] * frame[k];
-  return (e4[0] + e4[1]) + (e4[2] + e4[3]);
-}
-[[gnu::target("avx2")]] double window_energy_avx2(const float* src, const double* window,
-                                                  double* frame, std::size_t w) {
-  return window_energy_body(src, window, frame, w);
-}
-double window_energy_default(const float* src, const double* window, double* frame,
-                             std::size_t w) {
-  return window_energy_body(src, window, frame, w);
-}
-
-// acc[f] += |spec[f]|^2 * inv (re^2 + im^2, as std::norm), compiled twice like the above.
-[[gnu::always_inline]] inline void add_power_body(const double* __restrict spec, double inv,
-                                                  double* __restrict acc, std::size_t bins) {
-  for (std::size_t f = 0; f < bins; ++f)
-    acc[f] += (spec[2 * f] * spec[2 * f] + spec[2 * f + 1] * spec[2 * f + 1]) * inv;
-}
-[[gnu::target("avx2")]] void add_power_avx2(const double* spec, double inv, double* acc,
-                                            std::size_t bins) {
-  add_power_body(spec, inv, acc, bins);
-}
-void add_power_default(const double* spec, double inv, double* acc, std::size_t bins) {
-  add_power_body(spec, inv, acc, bins);
-}
 
 void check_tempogram_args(std::span<const float> env, int win_length) {
   if (env.empty()) throw ParameterError("tempogram: onset envelope is empty");
@@ -114,41 +51,13 @@ std::vector<double> tempo_frequencies(int n_bins, double sr, int hop_length) {
 
 std::vector<double> tempogram_mean(std::span<const float> env, int W) {
   check_tempogram_args(env, W);
-  const std::size_t n = env.size(), w = static_cast<std::size_t>(W);
-  const auto padded = linear_ramp_pad(env, W / 2);
-  const auto window = dsp::hann_periodic(W);
-  const int L = fast_fft_size(2 * W - 1);  // any length >= 2W-1 gives the same lags
-  const std::size_t bins = static_cast<std::size_t>(L / 2 + 1);
-  dsp::RealFft fft(L);
-  dsp::RealBuffer frame(dsp::fft_alloc_real(static_cast<std::size_t>(L)));
-  dsp::ComplexBuffer spec(dsp::fft_alloc_complex(bins));
-  std::fill(frame.get(), frame.get() + L, 0.0);
-  std::vector<double> acc(bins, 0.0);
-  const double tiny = std::numeric_limits<double>::min();
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  const double* spec_d = reinterpret_cast<const double*>(spec.get());
-  for (std::size_t t = 0; t < n; ++t) {
-    const float* src = padded.data() + t;
-    const double energy = avx2 ? window_energy_avx2(src, window.data(), frame.get(), w)
-                               : window_energy_default(src, window.data(), frame.get(), w);
-    if (energy < tiny) continue;  // librosa leaves such a frame unscaled: it is ~0 anyway
-    fft.forward(frame.get(), spec.get());
-    const double inv = 1.0 / energy;
-    if (avx2) add_power_avx2(spec_d, inv, acc.data(), bins);
-    else add_power_default(spec_d, inv, acc.data(), bins);
-  }
-  for (std::size_t f = 0; f < bins; ++f) spec[f] = {acc[f], 0.0};
-  fft.inverse(spec.get(), frame.get());
-  std::vector<double> tg(w);
-  const double scale = 1.0 / (static_cast<double>(L) * static_cast<double>(n));
-  for (std::size_t k = 0; k < w; ++k) tg[k] = frame[k] * scale;
-  return tg;
+  return detail::tempogram_mean_sliding(env, W);
 }
 
 std::vector<double> tempogram_mean_reference(std::span<const float> env, int W) {
   check_tempogram_args(env, W);
   const std::size_t n = env.size(), w = static_cast<std::size_t>(W);
-  const auto padded = linear_ramp_pad(env, W / 2);
+  const auto padded = detail::linear_ramp_pad(env, W / 2);
   const auto window = dsp::hann_periodic(W);
   const int L = 2 * W - 1;
   const std::size_t bins = static_cast<std::size_t>(L / 2 + 1);

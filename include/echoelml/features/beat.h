@@ -34,7 +34,10 @@ std::vector<double> tempo_frequencies(int n_bins, double sr, int hop_length);
 /// value (frames with lag 0 < tiny contribute 0). float64, (win_length,).
 ///
 /// Computed as IFFT(sum_t |FFT(frame_t)|^2 / energy_t) / n: the inverse transform is linear,
-/// so one inverse replaces n of them and energy_t (the lag-0 value) is summed directly.
+/// so one inverse replaces n of them and energy_t (the lag-0 value) is summed directly. The
+/// frame spectra come from a sliding DFT (O(win_length) per frame, not an FFT), re-anchored by
+/// an exact FFT whenever its error bound could exceed 1e-12 of the frame's normalised
+/// autocorrelation (src/features/tempogram_sliding.cpp).
 std::vector<double> tempogram_mean(std::span<const float> onset_envelope, int win_length);
 
 /// The same by a separate inverse FFT per frame normalised by the max |lag|, exactly as

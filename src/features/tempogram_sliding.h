@@ -1,0 +1,65 @@
+// The mean autocorrelation tempogram (beat.h tempogram_mean) by a sliding DFT: frames move by
+// one envelope sample, so each frame's spectrum follows from the previous one's in O(1) per bin
+// instead of one FFT per frame. The derivation and the error bound are in tempogram_sliding.cpp.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace echoelml::features::detail {
+
+/// np.pad(env, half, mode="linear_ramp", end_values=0) in float32 (librosa's centred frames).
+std::vector<float> linear_ramp_pad(std::span<const float> env, int half);
+
+/// Bound on FFTW's error for the anchor (an unwindowed frame zero-padded to L): the error's
+/// norm over the L bins is at most kAnchorFftError * 2^-53 * sqrt(L * sum x^2).
+inline constexpr double kAnchorFftError = 64.0;
+
+struct SlidingOptions {
+  /// Largest accepted bound on each frame's relative error (its normalised autocorrelation,
+  /// whose lag 0 is 1). A frame over it is re-anchored by an exact FFT, and if still over it
+  /// (energy at the window's edges) computed from its windowed samples directly. 0 = every
+  /// frame directly (tests).
+  double tolerance = 1e-12;
+  bool avx2 = true;  ///< use the AVX2 kernels when the CPU has them (false: SSE2 build)
+};
+
+struct SlidingStats {
+  std::size_t anchors = 0;        ///< exact FFTs of the unwindowed frame (the first included)
+  std::size_t direct_frames = 0;  ///< frames computed from their windowed samples
+  std::size_t zero_resets = 0;    ///< all-zero frames, whose spectrum is reset to 0 exactly
+  double max_bound = 0.0;         ///< largest error bound of a frame taken from the recursion
+};
+
+/// beat.h tempogram_mean (W >= 1, env not empty; the caller checks both).
+std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
+                                           const SlidingOptions& opt = {},
+                                           SlidingStats* stats = nullptr);
+
+// Kernels, each with an AVX2 and an SSE2 build of the same operations in the same order (no
+// FMA), so both give the same bits. Exposed for the tests that check exactly that.
+
+/// E = sum (x[k] w[k])^2 and U = sum x[k]^2 over k < n (x float32 widened to double).
+void frame_energies_avx2(const float* x, const double* window, std::size_t n, double* e, double* u);
+void frame_energies_sse2(const float* x, const double* window, std::size_t n, double* e, double* u);
+
+/// One slide for n bins (n % 4 == 0): re/im[i] = (re[i] + d[i % 2] + i im[i]) * (c[i] + i s[i]).
+void slide_avx2(double* re, double* im, const double* c, const double* s, const double* d,
+                std::size_t n);
+void slide_sse2(double* re, double* im, const double* c, const double* s, const double* d,
+                std::size_t n);
+
+/// acc[f] += |2 F[f]|^2 * inv4 for f < n, 2 F[f] = R[f+2] - 0.5 (R[f] + R[f+4]) with
+/// R = re + i im (bins stored from -2): the periodic Hann window as a 3-tap filter on the
+/// spectrum, doubled; pass inv4 = inv / 4 to add |F|^2 * inv (powers of two scale exactly).
+void add_hann_power_avx2(const double* re, const double* im, double inv4, double* acc, std::size_t n);
+void add_hann_power_sse2(const double* re, const double* im, double inv4, double* acc, std::size_t n);
+
+/// slide(re, im, c, s, d, n) then add_hann_power(re, im, inv4, acc, n - 4), in one pass.
+void slide_add_hann_power_avx2(double* re, double* im, const double* c, const double* s,
+                               const double* d, double inv4, double* acc, std::size_t n);
+void slide_add_hann_power_sse2(double* re, double* im, const double* c, const double* s,
+                               const double* d, double inv4, double* acc, std::size_t n);
+
+}  // namespace echoelml::features::detail
