@@ -12,10 +12,22 @@
 
 namespace echoelml::dsp {
 
+namespace detail {
+/// How a real FFT is computed. `automatic` is what the one-argument constructors use; the
+/// others exist so tests and benchmarks can compare the two on the same sizes.
+enum class FftMethod {
+  automatic,
+  fftw_real,       ///< FFTW's own r2c/c2r plans.
+  packed_complex,  ///< even n only: FFTW's complex FFT of n/2 points plus our split (src/dsp/fft_split.h).
+};
+}  // namespace detail
+
 class RealFft {
  public:
   /// n > 0. Creating a plan for a new size takes a lock; later instances reuse it.
   explicit RealFft(int n);
+  /// As above with an explicit method (tests, benchmarks); packed_complex needs an even n.
+  RealFft(int n, detail::FftMethod method);
   ~RealFft();
   RealFft(RealFft&&) noexcept;
   RealFft& operator=(RealFft&&) noexcept;
@@ -38,11 +50,15 @@ class RealFft {
 /// Single-precision real FFT (FFTW3f) for features that are this project's own definitions and
 /// need no librosa parity (the mix spectrum), and for the technique pass's inverse, where only
 /// sum |h| is used (docs/features.md). Same plan cache and wisdom machinery as RealFft;
-/// its wisdom is kept in its own file (the double cache's path + "-float").
+/// its wisdom is kept in its own file (the double cache's path + "-float"). For even n >= 64
+/// it runs FFTW's complex FFT of n/2 points plus an AVX2 split (twice as fast as FFTW's float
+/// r2c at 2048); other sizes use FFTW's r2c/c2r.
 class RealFftFloat {
  public:
   /// n > 0. Creating a plan for a new size takes a lock; later instances reuse it.
   explicit RealFftFloat(int n);
+  /// As above with an explicit method (tests, benchmarks); packed_complex needs an even n.
+  RealFftFloat(int n, detail::FftMethod method);
   ~RealFftFloat();
   RealFftFloat(RealFftFloat&&) noexcept;
   RealFftFloat& operator=(RealFftFloat&&) noexcept;
