@@ -4,12 +4,19 @@
 // Run: build/bench/bench_spectral [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
+#include <random>
 
 #include "echoelml/dsp/stft.h"
 #include "echoelml/features/chroma.h"
 #include "echoelml/features/spectral.h"
+#include "echoelml/features/mel.h"
 #include "echoelml/io/audio.h"
+#include "features/simd_math.h"
+#include "features/technique_simd.h"
 
 using namespace echoelml;
 
@@ -87,6 +94,71 @@ void BM_AllSpectralFeatures(benchmark::State& st) {  // everything above except 
   }
 }
 
+// Elementwise kernels (simd_math.h, technique_simd.h) on the genre set's and the technique
+// set's sizes; power_to_db next to the glibc form it replaced.
+// power_to_db of a (128 mels, 2584 frames) power matrix: glibc log10f per value ("Libm") vs
+// the vectorised log10 (power_to_db_f32), both into a preallocated matrix, clamp included.
+Matrix mel_power() {
+  Matrix m(128, 2584);
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<double> e(-12.0, 3.0);
+  for (auto& v : m.data) v = static_cast<float>(std::pow(10.0, e(rng)));
+  return m;
+}
+void BM_PowerToDbLibm(benchmark::State& st) {
+  const Matrix S = mel_power();
+  Matrix out(S.rows, S.cols);
+  for (auto _ : st) {
+    float top = -std::numeric_limits<float>::infinity();
+    for (std::size_t i = 0; i < S.data.size(); ++i) {
+      const float v = 10.0f * std::log10(std::max(1e-10f, S.data[i]));
+      out.data[i] = v;
+      top = std::max(top, v);
+    }
+    for (auto& v : out.data) v = std::max(v, top - 80.0f);
+    benchmark::DoNotOptimize(out.data.data());
+  }
+}
+void BM_PowerToDb(benchmark::State& st) {
+  const Matrix S = mel_power();
+  Matrix out(S.rows, S.cols);
+  for (auto _ : st) {
+    const float top = features::detail::power_to_db_f32(S.data.data(), S.data.size(), 1e-10f, 0.0f, out.data.data());
+    for (auto& v : out.data) v = std::max(v, top - 80.0f);
+    benchmark::DoNotOptimize(out.data.data());
+  }
+}
+
+// |X| of complex128 spectra rounded to complex64 (to_complex64_and_abs), 1292 frames of 1025
+// bins (the technique set's 30 s), cycling over 4 frames that stay in cache as in the pass.
+void BM_Complex64Abs(benchmark::State& st) {
+  std::vector<double> s(4 * 2050);
+  std::mt19937 rng(2);
+  std::normal_distribution<double> g(0.0, 10.0);
+  for (auto& v : s) v = g(rng);
+  std::vector<float> x(2 * 1025), mag(1025);
+  for (auto _ : st)
+    for (std::size_t t = 0; t < 1292; ++t) {
+      features::detail::to_complex64_and_abs(s.data() + (t % 4) * 2050, 1025, x.data(), mag.data());
+      benchmark::DoNotOptimize(mag.data());
+    }
+}
+
+// double(src) * window (window_frame) for the 2581 full frames of 2048 samples (hop 512) of
+// the clip, frame buffer and window hot in L1 (16 + 16 + 8 KiB); in the STFT the FFT between
+// frames evicts them, which costs about as much again (see docs/features.md).
+void BM_WindowFrame(benchmark::State& st) {
+  const auto& c = clip();
+  std::vector<double> w(2048), frame(2048);
+  for (std::size_t k = 0; k < w.size(); ++k) w[k] = 0.5 - 0.5 * std::cos(2.0 * 3.141592653589793 * k / 2048);
+  const std::size_t frames = (c.y.size() - 2048) / 512;
+  for (auto _ : st)
+    for (std::size_t t = 0; t < frames; ++t) {
+      features::detail::window_frame(c.y.data() + t * 512, w.data(), 2048, frame.data());
+      benchmark::DoNotOptimize(frame.data());
+    }
+}
+
 }  // namespace
 
 BENCHMARK(BM_StftMagnitude)->Unit(benchmark::kMillisecond);
@@ -99,4 +171,8 @@ BENCHMARK(BM_EstimateTuning)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ChromaStftKnownTuning)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ChromaStft)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AllSpectralFeatures)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PowerToDbLibm)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PowerToDb)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Complex64Abs)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WindowFrame)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -1,0 +1,158 @@
+// See simd_math.h.
+//
+// Method (log10 of a positive finite float x, all steps in float64):
+//   x = 2^k * m with m in [sqrt(1/2), sqrt(2)), split exactly on the bits of double(x) (float
+//   subnormals are normal doubles); s = (m - 1) / (m + 1), |s| <= 0.1716, z = s^2;
+//   log10(m) = (2 / ln 10) * atanh(s) = s * sum_{j<=9} c_j z^j with c_j = (2 / ln 10) / (2j + 1)
+//   (the first omitted term is below 2^-55 relative; the sum by Estrin's scheme);
+//   log10(x) = k * log10(2) + log10(m);
+//   then one rounding to float32.
+// The float64 result is within a few float64 ulps of log10(x) (m - 1 is exact, the division
+// and each polynomial step round once, the k * log10(2) term dominates whenever k != 0), so the
+// final rounding is the correctly rounded float32 unless log10(x) is within ~2^-50 relative
+// of a float32 midpoint (probability ~2^-26 per value; then it is 1 ulp off at most).
+// Exact powers of ten give their exact integer log10 (the error is far below half an ulp).
+#include "simd_math.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace echoelml::features::detail {
+namespace {
+
+bool use_avx2() {
+  static const bool v = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+  return v;
+}
+
+constexpr double kLog10e2 = 2.0 * 0.43429448190325182765;  // 2 / ln(10)
+constexpr double kLog10of2 = 0.30102999566398119521;
+// c_j = (2 / ln 10) / (2j + 1), j = 0..9; the same doubles in both builds.
+constexpr double kC[10] = {kLog10e2 / 1,  kLog10e2 / 3,  kLog10e2 / 5,  kLog10e2 / 7,  kLog10e2 / 9,
+                           kLog10e2 / 11, kLog10e2 / 13, kLog10e2 / 15, kLog10e2 / 17, kLog10e2 / 19};
+// Adding kOffset moves mantissas >= sqrt(2) into the next exponent; kSqrtHalf (the bits of
+// sqrt(1/2) rounded down) is added back to the 52 mantissa bits to rebuild m.
+constexpr std::uint64_t kSqrtHalf = 0x3fe6a09e667f3bcdULL;
+constexpr std::uint64_t kOffset = 0x3ff0000000000000ULL - kSqrtHalf;
+constexpr std::uint64_t kMantissa = 0x000fffffffffffffULL;
+constexpr std::uint64_t kTwo52Bits = 0x4330000000000000ULL;  // 2^52: exponent field -> double
+constexpr double kTwo52Bias = 4503599627370496.0 + 1023.0;
+
+// The scalar build of the float64 steps, for positive finite x.
+double log10_core(double x) {
+  const std::uint64_t ix = std::bit_cast<std::uint64_t>(x) + kOffset;
+  const double k = std::bit_cast<double>((ix >> 52) | kTwo52Bits) - kTwo52Bias;
+  const double m = std::bit_cast<double>((ix & kMantissa) + kSqrtHalf);
+  const double s = (m - 1.0) / (m + 1.0);
+  // sum c_j z^j by Estrin's scheme (pairs, then z^2, z^4, z^8): a Horner chain of 10
+  // dependent steps made the vector loop latency-bound.
+  const double z = s * s, z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
+  const double q0 = kC[0] + kC[1] * z, q1 = kC[2] + kC[3] * z, q2 = kC[4] + kC[5] * z;
+  const double q3 = kC[6] + kC[7] * z, q4 = kC[8] + kC[9] * z;
+  const double p = ((q0 + q1 * z2) + (q2 + q3 * z2) * z4) + q4 * z8;
+  return k * kLog10of2 + s * p;
+}
+
+// Zero, negative, NaN and +inf: std::log10 gives the exact special value (both builds use this).
+float log10_special(float x) { return std::log10(x); }
+
+bool is_special(float x) { return !(x > 0.0f) || x == std::numeric_limits<float>::infinity(); }
+
+float log10_one(float x) {
+  return is_special(x) ? log10_special(x) : static_cast<float>(log10_core(static_cast<double>(x)));
+}
+
+// c_j + c_{j+1} z
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256d pair4(__m256d z, int j) {
+  return _mm256_add_pd(_mm256_set1_pd(kC[j]), _mm256_mul_pd(_mm256_set1_pd(kC[j + 1]), z));
+}
+
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256d log10_core4(__m256d x) {
+  const __m256i ix = _mm256_add_epi64(_mm256_castpd_si256(x), _mm256_set1_epi64x(static_cast<long long>(kOffset)));
+  const __m256d k = _mm256_sub_pd(
+      _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(ix, 52), _mm256_set1_epi64x(kTwo52Bits))),
+      _mm256_set1_pd(kTwo52Bias));
+  const __m256d m = _mm256_castsi256_pd(_mm256_add_epi64(
+      _mm256_and_si256(ix, _mm256_set1_epi64x(kMantissa)), _mm256_set1_epi64x(static_cast<long long>(kSqrtHalf))));
+  const __m256d one = _mm256_set1_pd(1.0);
+  const __m256d s = _mm256_div_pd(_mm256_sub_pd(m, one), _mm256_add_pd(m, one));
+  const __m256d z = _mm256_mul_pd(s, s), z2 = _mm256_mul_pd(z, z), z4 = _mm256_mul_pd(z2, z2);
+  const __m256d z8 = _mm256_mul_pd(z4, z4);
+  const __m256d q0 = pair4(z, 0), q1 = pair4(z, 2), q2 = pair4(z, 4), q3 = pair4(z, 6), q4 = pair4(z, 8);
+  const __m256d p = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(q0, _mm256_mul_pd(q1, z2)),
+                                                _mm256_mul_pd(_mm256_add_pd(q2, _mm256_mul_pd(q3, z2)), z4)),
+                                  _mm256_mul_pd(q4, z8));
+  return _mm256_add_pd(_mm256_mul_pd(k, _mm256_set1_pd(kLog10of2)), _mm256_mul_pd(s, p));
+}
+
+// log10 of 8 floats; lanes that are zero, negative, NaN or +inf are redone by log10_special.
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256 log10_8(__m256 x) {
+  const __m256d lo = log10_core4(_mm256_cvtps_pd(_mm256_castps256_ps128(x)));
+  const __m256d hi = log10_core4(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)));
+  __m256 r = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+  const __m256 bad = _mm256_or_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_NGT_UQ),
+                                  _mm256_cmp_ps(x, _mm256_set1_ps(std::numeric_limits<float>::infinity()),
+                                                _CMP_EQ_OQ));
+  if (_mm256_movemask_ps(bad) != 0) {
+    alignas(32) float xs[8], rs[8];
+    _mm256_store_ps(xs, x);
+    _mm256_store_ps(rs, r);
+    for (int j = 0; j < 8; ++j)
+      if (is_special(xs[j])) rs[j] = log10_special(xs[j]);
+    r = _mm256_load_ps(rs);
+  }
+  return r;
+}
+
+[[gnu::target("avx2")]] std::size_t log10_avx2(const float* x, std::size_t n, float* out) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, log10_8(_mm256_loadu_ps(x + i)));
+  return i;
+}
+
+// 8 running maxima (lane j sees i = j mod 8) as v > top ? v : top, reduced in a fixed order;
+// the scalar build keeps the same lanes, so both return the same bits.
+[[gnu::target("avx2")]] std::size_t power_to_db_avx2(const float* S, std::size_t n, float amin, float ref_db,
+                                                     float* out, float* top8) {
+  const __m256 va = _mm256_set1_ps(amin), vr = _mm256_set1_ps(ref_db), ten = _mm256_set1_ps(10.0f);
+  __m256 top = _mm256_loadu_ps(top8);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    // max_ps(s, a) is s > a ? s : a: amin for NaN, as std::max(amin, s).
+    const __m256 x = _mm256_max_ps(_mm256_loadu_ps(S + i), va);
+    const __m256 v = _mm256_sub_ps(_mm256_mul_ps(ten, log10_8(x)), vr);
+    _mm256_storeu_ps(out + i, v);
+    top = _mm256_max_ps(v, top);
+  }
+  _mm256_storeu_ps(top8, top);
+  return i;
+}
+
+}  // namespace
+
+void log10_f32(const float* x, std::size_t n, float* out, bool allow_avx2) {
+  std::size_t i = allow_avx2 && use_avx2() ? log10_avx2(x, n, out) : 0;
+  for (; i < n; ++i) out[i] = log10_one(x[i]);
+}
+
+float power_to_db_f32(const float* S, std::size_t n, float amin, float ref_db, float* out, bool allow_avx2) {
+  float top8[8];
+  std::fill(top8, top8 + 8, -std::numeric_limits<float>::infinity());
+  std::size_t i = allow_avx2 && use_avx2() ? power_to_db_avx2(S, n, amin, ref_db, out, top8) : 0;
+  for (; i < n; ++i) {
+    const float v = 10.0f * log10_one(std::max(amin, S[i])) - ref_db;
+    out[i] = v;
+    float& t = top8[i % 8];
+    t = v > t ? v : t;
+  }
+  float top = top8[0];
+  for (int j = 1; j < 8; ++j) top = top8[j] > top ? top8[j] : top;
+  return top;
+}
+
+}  // namespace echoelml::features::detail
