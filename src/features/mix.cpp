@@ -30,6 +30,24 @@ constexpr std::array<double, 7> kBandEdges{20, 60, 250, 500, 2000, 6000, 20000};
 using detail::Double2;
 using detail::Sum8;  // eight independent double partial sums (app_technique_sums.h)
 
+// frame = x * window and partial[k] += |bins[k]|^2 for one Welch frame; compiled for SSE2 and
+// AVX2 (no FMA), the same float operations per element, so both give the same bits.
+[[gnu::always_inline]] inline void window_body(const float* __restrict x, const float* __restrict w,
+                                               float* __restrict out, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) out[j] = x[j] * w[j];
+}
+[[gnu::always_inline]] inline void power_body(const float* __restrict c, float* __restrict partial, std::size_t bins) {
+  for (std::size_t k = 0; k < bins; ++k) partial[k] += c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+}
+[[gnu::target("avx2")]] void window_avx2(const float* x, const float* w, float* out, std::size_t n) {
+  window_body(x, w, out, n);
+}
+[[gnu::target("avx2")]] void power_avx2(const float* c, float* partial, std::size_t bins) {
+  power_body(c, partial, bins);
+}
+void window_default(const float* x, const float* w, float* out, std::size_t n) { window_body(x, w, out, n); }
+void power_default(const float* c, float* partial, std::size_t bins) { power_body(c, partial, bins); }
+
 // Welch estimate of the mid channel: the mean of |rfft(w * frame)|^2 over 2048-sample frames
 // every 1024 samples (periodic Hann w, float32 FFT, no padding; a clip shorter than one frame
 // is one zero-padded frame).
@@ -71,11 +89,11 @@ class WelchSpectrum {
   static constexpr int kFlushFrames = 32;
 
   void transform(const float* x, std::size_t len) {
-    for (std::size_t j = 0; j < len; ++j) frame_[j] = x[j] * window_[j];
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    (avx2 ? window_avx2 : window_default)(x, window_.data(), frame_.get(), len);
     for (std::size_t j = len; j < static_cast<std::size_t>(kFft); ++j) frame_[j] = 0.0f;
     fft_.forward(frame_.get(), bins_.get());
-    const float* c = reinterpret_cast<const float*>(bins_.get());
-    for (std::size_t k = 0; k < partial_.size(); ++k) partial_[k] += c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+    (avx2 ? power_avx2 : power_default)(reinterpret_cast<const float*>(bins_.get()), partial_.data(), partial_.size());
     ++frames_;
     if (++unflushed_ == kFlushFrames) flush();
   }
@@ -289,20 +307,23 @@ std::pair<AppTechniqueFeatures, MixFeatures> app_and_mix_features(const io::Audi
 
 // Interleaved chunks are regrouped into kBlock-frame planar blocks, so the accumulators see
 // exactly the blocks mix_pass gives them; R128 gets the same blocks (its windows do not
-// depend on how it is fed).
+// depend on how it is fed). The blocks are written straight into the meter's window buffer
+// (reserve/commit), which saves copying every sample a second time.
 struct MixStream::Impl {
   MixAccumulator acc;
   io::LoudnessMeter meter;
-  std::vector<std::vector<float>> block;
+  float* const* block = nullptr;  // the meter's room for the block being filled
   std::vector<const float*> ptrs;
   std::size_t fill = 0;
-  explicit Impl(std::size_t channels)
-      : acc(channels), meter(kAnalysisSr, channels), block(channels, std::vector<float>(kBlock)), ptrs(channels) {
-    for (std::size_t c = 0; c < channels; ++c) ptrs[c] = block[c].data();
+  explicit Impl(std::size_t channels) : acc(channels), meter(kAnalysisSr, channels), ptrs(channels) {}
+  void open() {
+    block = meter.reserve(kBlock);
+    for (std::size_t c = 0; c < ptrs.size(); ++c) ptrs[c] = block[c];
   }
   void flush() {
     acc.block(ptrs.data(), fill, true);
-    meter.add(ptrs.data(), fill);
+    meter.commit(fill);
+    block = nullptr;
     fill = 0;
   }
 };
@@ -319,14 +340,15 @@ void MixStream::add_interleaved(const float* x, std::size_t frames) {
   Impl& m = *impl_;
   const std::size_t C = m.acc.channels;
   while (frames > 0) {
+    if (!m.block) m.open();
     const std::size_t n = std::min(frames, kBlock - m.fill);
     if (C == 2) {
-      float* l = m.block[0].data() + m.fill;
-      float* r = m.block[1].data() + m.fill;
+      float* l = m.block[0] + m.fill;
+      float* r = m.block[1] + m.fill;
       for (std::size_t i = 0; i < n; ++i) l[i] = x[2 * i], r[i] = x[2 * i + 1];
     } else {
       for (std::size_t c = 0; c < C; ++c) {
-        float* out = m.block[c].data() + m.fill;
+        float* out = m.block[c] + m.fill;
         for (std::size_t i = 0; i < n; ++i) out[i] = x[i * C + c];
       }
     }

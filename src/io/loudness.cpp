@@ -2,7 +2,7 @@
 // 1.2.6 measures (tests/analysis/loudness_reference_test.cpp compares the two on real and
 // synthetic audio) at a fraction of the cost:
 //  - K-weighting: libebur128's two biquads (shelf + RLB high-pass, coefficients from the analog
-//    prototype at the buffer's rate), run in double; four recursions share one loop (channels,
+//    prototype at the buffer's rate), run in double; eight recursions share one loop (channels,
 //    and stretches of a channel warmed up from zero state, see LoudnessMeter::Impl::filter) so
 //    they overlap. The signal is measured in windows of up to 2^19 frames per channel, so it can
 //    be fed in chunks while it is decoded (LoudnessMeter) with the same result as a whole buffer.
@@ -89,41 +89,50 @@ struct Lane {
   std::size_t first = 0, own_from = 0, own_to = 0;
 };
 
+constexpr std::size_t kLanes = 8;  // recursions per kernel call: two vectors of four
+
+// Eight recursions in two independent vector chains: one chain waits on its multiply-add
+// latency every sample, two keep the floating-point units busy (same operations per lane).
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 void k_weighted_lanes(const KFilter& f, const Lane* lanes, std::size_t count, std::size_t seg, double* energy,
                       double* state) {
   typedef double V __attribute__((vector_size(32)));
-  V z1, z2, z3, z4;  // state: z1..z4 of the four lanes, read here and written back at the end
-  std::memcpy(&z1, state, sizeof z1);
-  std::memcpy(&z2, state + 4, sizeof z2);
-  std::memcpy(&z3, state + 8, sizeof z3);
-  std::memcpy(&z4, state + 12, sizeof z4);
+  V z1[2], z2[2], z3[2], z4[2];  // state of lanes 4h..4h+3, read here and written back at the end
+  for (int h = 0; h < 2; ++h) {
+    std::memcpy(&z1[h], state + 4 * h, sizeof(V));
+    std::memcpy(&z2[h], state + 8 + 4 * h, sizeof(V));
+    std::memcpy(&z3[h], state + 16 + 4 * h, sizeof(V));
+    std::memcpy(&z4[h], state + 24 + 4 * h, sizeof(V));
+  }
   for (std::size_t s = 0; s < count; ++s) {
-    V acc{};
-    const float* p0 = lanes[0].x + (lanes[0].first + s) * seg;
-    const float* p1 = lanes[1].x + (lanes[1].first + s) * seg;
-    const float* p2 = lanes[2].x + (lanes[2].first + s) * seg;
-    const float* p3 = lanes[3].x + (lanes[3].first + s) * seg;
+    V acc[2] = {};
+    const float* p[kLanes];
+    for (std::size_t c = 0; c < kLanes; ++c) p[c] = lanes[c].x + (lanes[c].first + s) * seg;
     for (std::size_t i = 0; i < seg; ++i) {
-      const V in{p0[i], p1[i], p2[i], p3[i]};
-      const V z0 = (in - f.a[2] * z2 - f.a[3] * z3 - f.a[4] * z4) - f.a[1] * z1;
-      const V y = f.b[0] * z0 + f.b[1] * z1 + f.b[2] * z2 + f.b[3] * z3 + f.b[4] * z4;
-      z4 = z3, z3 = z2, z2 = z1, z1 = z0;
-      acc += y * y;
+      for (int h = 0; h < 2; ++h) {
+        const V in{p[4 * h][i], p[4 * h + 1][i], p[4 * h + 2][i], p[4 * h + 3][i]};
+        const V z0 = (in - f.a[2] * z2[h] - f.a[3] * z3[h] - f.a[4] * z4[h]) - f.a[1] * z1[h];
+        const V y = f.b[0] * z0 + f.b[1] * z1[h] + f.b[2] * z2[h] + f.b[3] * z3[h] + f.b[4] * z4[h];
+        z4[h] = z3[h], z3[h] = z2[h], z2[h] = z1[h], z1[h] = z0;
+        acc[h] += y * y;
+      }
     }
     // Subnormal states only slow the loop down; they carry no audible energy.
-    for (V* z : {&z1, &z2, &z3, &z4})
-      for (int c = 0; c < 4; ++c)
-        if (std::abs((*z)[c]) < std::numeric_limits<double>::min()) (*z)[c] = 0.0;
-    for (int c = 0; c < 4; ++c) {
+    for (int h = 0; h < 2; ++h)
+      for (V* z : {&z1[h], &z2[h], &z3[h], &z4[h]})
+        for (int c = 0; c < 4; ++c)
+          if (std::abs((*z)[c]) < std::numeric_limits<double>::min()) (*z)[c] = 0.0;
+    for (std::size_t c = 0; c < kLanes; ++c) {
       const std::size_t g = lanes[c].first + s;
-      if (g >= lanes[c].own_from && g < lanes[c].own_to) energy[g] += lanes[c].w * acc[c];
+      if (g >= lanes[c].own_from && g < lanes[c].own_to) energy[g] += lanes[c].w * acc[c / 4][c % 4];
     }
   }
-  std::memcpy(state, &z1, sizeof z1);
-  std::memcpy(state + 4, &z2, sizeof z2);
-  std::memcpy(state + 8, &z3, sizeof z3);
-  std::memcpy(state + 12, &z4, sizeof z4);
+  for (int h = 0; h < 2; ++h) {
+    std::memcpy(state + 4 * h, &z1[h], sizeof(V));
+    std::memcpy(state + 8 + 4 * h, &z2[h], sizeof(V));
+    std::memcpy(state + 16 + 4 * h, &z3[h], sizeof(V));
+    std::memcpy(state + 24 + 4 * h, &z4[h], sizeof(V));
+  }
 }
 
 // A stretch after the first of a window starts kWarmupSegments early from zero state; the
@@ -132,7 +141,7 @@ void k_weighted_lanes(const KFilter& f, const Lane* lanes, std::size_t count, st
 // recursion would. The first stretch continues the state the previous window left.
 constexpr std::size_t kWarmupSegments = 4;
 constexpr std::size_t kWindowFrames = std::size_t{1} << 19;  // per channel: bounds the window buffer
-constexpr std::size_t kMaxWindowSegments = 64;
+constexpr std::size_t kMaxWindowSegments = 128;
 
 typedef float Float4 __attribute__((vector_size(16)));
 
@@ -326,6 +335,8 @@ struct LoudnessMeter::Impl {
   std::vector<std::size_t> used;                 // channels with a non-zero weight
   std::vector<std::array<double, 4>> carry;      // z1..z4 of each used channel's recursion
   std::vector<std::vector<float>> buf;           // the window being filled, per channel
+  std::vector<float*> write;                     // reserve(): where the caller writes
+  std::size_t reserved = 0;
   std::vector<double> seg_energy;
   // Peaks.
   int factor = 1;
@@ -337,7 +348,7 @@ struct LoudnessMeter::Impl {
   // K-weighted energies of the window's complete segments, in `parts` stretches side by side.
   void filter(const float* const* ch, std::size_t nseg) {
     std::size_t P = parts;
-    if (nseg < P * 4 * kWarmupSegments) P = 1;  // keeps the warm-up overhead <= 1/4
+    while (P > 1 && nseg < P * 4 * kWarmupSegments) --P;  // keeps the warm-up overhead <= 1/4
     const std::size_t K = kWarmupSegments, L = (nseg + P - 1) / P, count = std::min(L + K, nseg);
     std::vector<Lane> lanes;
     std::vector<std::array<double, 4>> init;
@@ -349,18 +360,18 @@ struct LoudnessMeter::Impl {
         init.push_back(j == 0 ? carry[u] : std::array<double, 4>{});
       }
     }
-    while (lanes.size() % 4 != 0) lanes.push_back({ch[used[0]], 0.0, 0, 0, 0}), init.push_back({});
+    while (lanes.size() % kLanes != 0) lanes.push_back({ch[used[0]], 0.0, 0, 0, 0}), init.push_back({});
     seg_energy.resize(seg_energy.size() + nseg, 0.0);
     double* energy = seg_energy.data() + seg_energy.size() - nseg;
-    for (std::size_t g = 0; g < lanes.size(); g += 4) {
-      double state[16];
-      for (int z = 0; z < 4; ++z)
-        for (int c = 0; c < 4; ++c) state[4 * z + c] = init[g + c][z];
+    for (std::size_t g = 0; g < lanes.size(); g += kLanes) {
+      double state[4 * kLanes];
+      for (std::size_t z = 0; z < 4; ++z)
+        for (std::size_t c = 0; c < kLanes; ++c) state[kLanes * z + c] = init[g + c][z];
       k_weighted_lanes(kf, lanes.data() + g, count, seg, energy, state);
-      for (std::size_t c = 0; c < 4; ++c) {
+      for (std::size_t c = 0; c < kLanes; ++c) {
         const std::size_t lane = g + c;
         if (lane / used.size() + 1 == P && lane < P * used.size())  // the last stretch carries on
-          for (int z = 0; z < 4; ++z) carry[lane % used.size()][z] = state[4 * z + c];
+          for (std::size_t z = 0; z < 4; ++z) carry[lane % used.size()][z] = state[kLanes * z + c];
       }
     }
   }
@@ -399,10 +410,11 @@ LoudnessMeter::LoudnessMeter(double sr, std::size_t channels, const LoudnessPara
   for (std::size_t c = 0; c < channels; ++c)
     if (m.w[c] > 0) m.used.push_back(c);
   m.carry.assign(m.used.size(), {});
-  m.parts = sr < 8000.0 || m.used.size() >= 4 ? 1 : 4 / m.used.size();
+  m.parts = sr < 8000.0 || m.used.size() >= kLanes ? 1 : kLanes / m.used.size();
   m.window_segments = std::clamp<std::size_t>(kWindowFrames / m.seg, 1, kMaxWindowSegments);
   m.window_frames = m.window_segments * m.seg;
   m.buf.assign(channels, std::vector<float>(m.window_frames));
+  m.write.assign(channels, nullptr);
   m.factor = sr < 96000.0 ? 4 : (sr < 192000.0 ? 2 : 1);
   if (m.factor > 1) {
     m.ip = make_interpolator(m.factor);
@@ -459,6 +471,34 @@ void LoudnessMeter::add_interleaved(const float* x, std::size_t frames) {
       m.measure(b.data(), m.window_frames);
       m.fill = 0;
     }
+  }
+}
+
+float* const* LoudnessMeter::reserve(std::size_t frames) {
+  Impl& m = *impl_;
+  for (std::size_t c = 0; c < m.C; ++c) {
+    if (m.buf[c].size() < m.fill + frames) m.buf[c].resize(m.fill + frames);
+    m.write[c] = m.buf[c].data() + m.fill;
+  }
+  m.reserved = frames;
+  return m.write.data();
+}
+
+void LoudnessMeter::commit(std::size_t frames) {
+  Impl& m = *impl_;
+  if (frames > m.reserved)
+    throw ParameterError("LoudnessMeter::commit: " + std::to_string(frames) + " frames, only " +
+                         std::to_string(m.reserved) + " reserved");
+  m.reserved = 0;
+  m.total += frames;
+  m.fill += frames;
+  while (m.fill >= m.window_frames) {  // the reserve may have run past the window's end
+    std::vector<const float*> b(m.C);
+    for (std::size_t c = 0; c < m.C; ++c) b[c] = m.buf[c].data();
+    m.measure(b.data(), m.window_frames);
+    m.fill -= m.window_frames;
+    for (std::size_t c = 0; c < m.C; ++c)
+      std::copy_n(m.buf[c].begin() + static_cast<std::ptrdiff_t>(m.window_frames), m.fill, m.buf[c].begin());
   }
 }
 

@@ -138,19 +138,27 @@ TEST(AudioReader, BadDurationIsAParameterError) {
   EXPECT_THROW(AudioReader("/nonexistent/x.wav"), IoError);
 }
 
-// Feeds `a` to a meter in kChunks-sized pieces, planar or interleaved.
-Loudness stream(const AudioBuffer& a, bool interleaved, const LoudnessParams& p = {}) {
+enum class Feed { Planar, Interleaved, Reserved };
+
+// Feeds `a` to a meter in kChunks-sized pieces: planar, interleaved, or written into the
+// meter's own buffer (reserve/commit, reserving more than is committed).
+Loudness stream(const AudioBuffer& a, Feed feed, const LoudnessParams& p = {}) {
   LoudnessMeter m(a.sr, a.channels, p);
   const std::vector<float> x = interleave(a);
   std::size_t at = 0;
   for (std::size_t k = 0; at < a.frames; ++k) {
     const std::size_t n = std::min(kChunks[k % kChunks.size()], a.frames - at);
-    if (interleaved) {
+    if (feed == Feed::Interleaved) {
       m.add_interleaved(x.data() + at * a.channels, n);
-    } else {
+    } else if (feed == Feed::Planar) {
       std::vector<const float*> ch(a.channels);
       for (std::size_t c = 0; c < a.channels; ++c) ch[c] = a.data.data() + c * a.frames + at;
       m.add(ch.data(), n);
+    } else {
+      float* const* room = m.reserve(n + 7);
+      for (std::size_t c = 0; c < a.channels; ++c)
+        std::copy_n(a.data.data() + c * a.frames + at, n, room[c]);
+      m.commit(n);
     }
     at += n;
   }
@@ -162,8 +170,7 @@ TEST(LoudnessMeter, RealSongInOddChunksEqualsTheWholeBuffer) {
   const AudioBuffer a = load(test::shared_dir() / kSong, {.sr = 0.0, .mono = false, .duration = 20.0});
   const Loudness whole = measure_loudness(a);
   ASSERT_TRUE(std::isfinite(whole.integrated_lufs));
-  expect_same(stream(a, false), whole);
-  expect_same(stream(a, true), whole);
+  for (Feed f : {Feed::Planar, Feed::Interleaved, Feed::Reserved}) expect_same(stream(a, f), whole);
 }
 
 TEST(LoudnessMeter, MonoSurroundAndOtherRatesEqualTheWholeBuffer) {
@@ -172,9 +179,8 @@ TEST(LoudnessMeter, MonoSurroundAndOtherRatesEqualTheWholeBuffer) {
     const AudioBuffer a = tones(static_cast<std::size_t>(sr * seconds), ch, sr);
     SCOPED_TRACE(std::to_string(ch) + " ch at " + std::to_string(sr));
     const Loudness whole = measure_loudness(a);
-    expect_same(stream(a, false), whole);
-    expect_same(stream(a, true), whole);
-    const Loudness quick = stream(a, true, {.range = false, .true_peak = false});
+    for (Feed f : {Feed::Planar, Feed::Interleaved, Feed::Reserved}) expect_same(stream(a, f), whole);
+    const Loudness quick = stream(a, Feed::Interleaved, {.range = false, .true_peak = false});
     EXPECT_EQ(quick.integrated_lufs, whole.integrated_lufs);
     EXPECT_TRUE(std::isnan(quick.range_lu) && std::isnan(quick.true_peak_dbtp));
   }
@@ -185,6 +191,8 @@ TEST(LoudnessMeter, NothingAddedAndBadSetupsThrow) {
   EXPECT_THROW(m.finish(), ParameterError);
   EXPECT_THROW(LoudnessMeter(44100.0, 0), ParameterError);
   EXPECT_THROW(LoudnessMeter(44100.5, 2), ParameterError);
+  m.reserve(10);
+  EXPECT_THROW(m.commit(11), ParameterError);  // more than reserved
 }
 
 }  // namespace

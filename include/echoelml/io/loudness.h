@@ -59,6 +59,12 @@ class LoudnessMeter {
   void add(const float* const* channels, std::size_t frames);
   /// The next `frames` frames, interleaved (frame i, channel c at x[i * channels + c]).
   void add_interleaved(const float* x, std::size_t frames);
+  /// Zero-copy feeding for callers that produce the samples anyway: planar room for the next
+  /// `frames` frames inside the meter (channel c at the returned pointers[c][0 .. frames)),
+  /// valid until the next call on the meter. Fill it, then hand it over with commit().
+  float* const* reserve(std::size_t frames);
+  /// The first `frames` frames of the last reserve() (at most as many as reserved) are added.
+  void commit(std::size_t frames);
   std::size_t frames() const;  ///< frames added since construction or the last finish()
   /// The loudness of everything added; throws ParameterError when nothing was. Call once.
   Loudness finish();
