@@ -61,6 +61,71 @@ TEST(ModelFile, FlippedWeightByteIsDetected) {
   std::filesystem::remove_all(dir);
 }
 
+// The checksums as the header documents them, written out independently of the reader.
+std::uint64_t fnv1a_bytes(const std::string& s, std::uint64_t h = 0xcbf29ce484222325ull) {
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+std::uint64_t documented_v2_checksum(const std::string& blob) {
+  std::uint64_t lane[4];
+  for (std::uint64_t k = 0; k < 4; ++k) lane[k] = 0xcbf29ce484222325ull ^ k;
+  std::size_t words = blob.size() / 32 * 4;
+  for (std::size_t w = 0; w < words; ++w) {
+    std::uint64_t x = 0;
+    for (int b = 7; b >= 0; --b) x = (x << 8) | static_cast<unsigned char>(blob[8 * w + static_cast<std::size_t>(b)]);
+    lane[w % 4] = (lane[w % 4] ^ x) * 0x100000001b3ull;
+  }
+  for (std::size_t i = words * 8; i < blob.size(); ++i)
+    lane[0] = (lane[0] ^ static_cast<unsigned char>(blob[i])) * 0x100000001b3ull;
+  std::string fold;
+  for (std::uint64_t v : {lane[0], lane[1], lane[2], lane[3], static_cast<std::uint64_t>(blob.size())})
+    for (int b = 0; b < 8; ++b) fold.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
+  return fnv1a_bytes(fold);
+}
+std::uint64_t u64_at(const std::string& s, std::size_t at) {
+  std::uint64_t v = 0;
+  for (int b = 7; b >= 0; --b) v = (v << 8) | static_cast<unsigned char>(s[at + static_cast<std::size_t>(b)]);
+  return v;
+}
+void put_u64(std::string& s, std::size_t at, std::uint64_t v) {
+  for (int b = 0; b < 8; ++b) s[at + static_cast<std::size_t>(b)] = static_cast<char>((v >> (8 * b)) & 0xff);
+}
+
+TEST(ModelFile, ChecksumIsTheDocumentedOneAndEveryWeightByteCounts) {
+  auto dir = test::make_temp_dir("espec");
+  ModelSpec big = sample();
+  big.layers[2].params[0].values = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f};  // blob: 96 bytes
+  save_model_spec(big, dir / "m.espec");
+  const auto bytes = slurp(dir / "m.espec");
+  const std::size_t blob_len = u64_at(bytes, 20), blob_at = bytes.size() - blob_len;
+  EXPECT_EQ(u64_at(bytes, 28), documented_v2_checksum(bytes.substr(blob_at)));
+  for (std::size_t i = blob_at; i < bytes.size(); ++i) {
+    auto bad = bytes;
+    bad[i] ^= 0x01;
+    dump(dir / "bad.espec", bad);
+    EXPECT_THROW(load_model_spec(dir / "bad.espec"), FormatError) << "byte " << i;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ModelFile, VersionOneFilesWithTheirByteChecksumStillLoad) {
+  auto dir = test::make_temp_dir("espec");
+  save_model_spec(sample(), dir / "m.espec");
+  auto bytes = slurp(dir / "m.espec");
+  const std::size_t blob_len = u64_at(bytes, 20);
+  bytes[8] = 1, bytes[9] = bytes[10] = bytes[11] = 0;
+  put_u64(bytes, 28, fnv1a_bytes(bytes.substr(bytes.size() - blob_len), 1469598103934665603ull));
+  dump(dir / "v1.espec", bytes);
+  EXPECT_EQ(load_model_spec(dir / "v1.espec").layers[0].params[0].values, sample().layers[0].params[0].values);
+  bytes[bytes.size() - 1] ^= 0x10;
+  dump(dir / "v1bad.espec", bytes);
+  EXPECT_THROW(load_model_spec(dir / "v1bad.espec"), FormatError);
+  bytes[8] = 3;
+  dump(dir / "v3.espec", bytes);
+  EXPECT_THROW(load_model_spec(dir / "v3.espec"), FormatError);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ModelFile, TruncatedAndForeignFilesGiveFormatErrors) {
   auto dir = test::make_temp_dir("espec");
   save_model_spec(sample(), dir / "m.espec");
