@@ -136,31 +136,36 @@ void k_weighted_lanes(const KFilter& f, const Lane* lanes, std::size_t count, st
 }
 
 // A stretch after the first of a window starts kWarmupSegments early from zero state; the
-// filter's slowest pole (the 38 Hz high-pass, a double pole at exp(-2 pi 38 / sr)) leaves e^-95
-// of that start-up after 0.4 s, far below double rounding, so the stretches join as one
-// recursion would. The first stretch continues the state the previous window left.
-constexpr std::size_t kWarmupSegments = 4;
+// filter's slowest pole (the 38 Hz high-pass, a double pole at exp(-2 pi 38 / sr)) leaves
+// (1 + 47.8) e^-47.8 < 1e-19 of that start-up after 0.2 s, far below double rounding, so the
+// stretches join as one recursion would. The first stretch continues the state the previous
+// window left.
+constexpr std::size_t kWarmupSegments = 2;
 constexpr std::size_t kWindowFrames = std::size_t{1} << 19;  // per channel: bounds the window buffer
-constexpr std::size_t kMaxWindowSegments = 128;
+constexpr std::size_t kMaxWindowSegments = 64;
+// Room past the window for reserve() (MixStream reserves 8192-frame blocks), so the buffer is
+// allocated once: growing it later costs a copy and fresh pages.
+constexpr std::size_t kReserveSlack = 16384;
 
-typedef float Float4 __attribute__((vector_size(16)));
+typedef float Float8 __attribute__((vector_size(32)));
 
-// max |x[i]| over n samples: two SSE registers of running maxima instead of one latency-bound
-// scalar max chain.
-float abs_max(const float* x, std::size_t n) {
-  Float4 m0{}, m1{};
+// max |x[i]| over n samples: two vector registers of running maxima instead of one
+// latency-bound scalar max chain (AVX2 where the CPU has it; max is exact in any order).
+__attribute__((target_clones("avx2", "default"))) float abs_max(const float* x, std::size_t n) {
+  Float8 m0{}, m1{};
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    Float4 a, b;
+  for (; i + 16 <= n; i += 16) {
+    Float8 a, b;
     std::memcpy(&a, x + i, sizeof a);
-    std::memcpy(&b, x + i + 4, sizeof b);
+    std::memcpy(&b, x + i + 8, sizeof b);
     a = a < 0 ? -a : a;
     b = b < 0 ? -b : b;
     m0 = a > m0 ? a : m0;
     m1 = b > m1 ? b : m1;
   }
   m0 = m1 > m0 ? m1 : m0;
-  float best = std::max(std::max(m0[0], m0[1]), std::max(m0[2], m0[3]));
+  float best = 0;
+  for (int k = 0; k < 8; ++k) best = std::max(best, m0[k]);
   for (; i < n; ++i) best = std::max(best, std::abs(x[i]));
   return best;
 }
@@ -200,8 +205,6 @@ Interpolator make_interpolator(int factor) {
   }
   return ip;
 }
-
-typedef float Float8 __attribute__((vector_size(32)));
 
 // max |output| of one interpolator phase for outputs 0..n-1 of a block; in[i] is input sample
 // i of the block, readable back to in[-max_delay]. 8 outputs per step in a vector register:
@@ -413,7 +416,7 @@ LoudnessMeter::LoudnessMeter(double sr, std::size_t channels, const LoudnessPara
   m.parts = sr < 8000.0 || m.used.size() >= kLanes ? 1 : kLanes / m.used.size();
   m.window_segments = std::clamp<std::size_t>(kWindowFrames / m.seg, 1, kMaxWindowSegments);
   m.window_frames = m.window_segments * m.seg;
-  m.buf.assign(channels, std::vector<float>(m.window_frames));
+  m.buf.assign(channels, std::vector<float>(m.window_frames + kReserveSlack));
   m.write.assign(channels, nullptr);
   m.factor = sr < 96000.0 ? 4 : (sr < 192000.0 ? 2 : 1);
   if (m.factor > 1) {
