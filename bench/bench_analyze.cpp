@@ -26,13 +26,19 @@ namespace {
 namespace fs = std::filesystem;
 using namespace echoelml;
 
+// The song and the models live in a per-process folder, removed when the benchmark exits.
+struct WorkDir {
+  fs::path path = fs::temp_directory_path() / ("echoelml_bench_analyze_" + std::to_string(::getpid()));
+  WorkDir() { fs::create_directories(path / "models"); }
+  ~WorkDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
 const fs::path& work_dir() {
-  static const fs::path d = [] {
-    auto p = fs::temp_directory_path() / ("echoelml_bench_analyze_" + std::to_string(::getpid()));
-    fs::create_directories(p / "models");
-    return p;
-  }();
-  return d;
+  static const WorkDir d;
+  return d.path;
 }
 
 // 180 s of a 44.1 kHz stereo recording, encoded by libsndfile's MP3 writer (LAME).
