@@ -27,22 +27,54 @@ bool use_avx2() {
   return k;
 }
 
+[[gnu::target("avx2")]] std::size_t window_frame2_avx2(const float* src, std::size_t hop, const double* w,
+                                                      std::size_t n, double* out0, double* out1) {
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const __m256d wk = _mm256_loadu_pd(w + k);
+    _mm256_storeu_pd(out0 + k, _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(src + k)), wk));
+    _mm256_storeu_pd(out1 + k, _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(src + hop + k)), wk));
+  }
+  return k;
+}
+
+// Four bins: rounded to complex64 into x, |X| into mag; returns |X| widened to double.
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256d complex64_abs4(const double* spec, float* x, float* mag) {
+  const __m128 f01 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec));      // re0 im0 re1 im1
+  const __m128 f23 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec + 4));  // re2 im2 re3 im3
+  _mm_storeu_ps(x, f01);
+  _mm_storeu_ps(x + 4, f23);
+  const __m128 re = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(2, 0, 2, 0));
+  const __m128 im = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(3, 1, 3, 1));
+  const __m256d dr = _mm256_cvtps_pd(re), di = _mm256_cvtps_pd(im);
+  const __m256d sum = _mm256_add_pd(_mm256_mul_pd(dr, dr), _mm256_mul_pd(di, di));
+  const __m128 m = _mm256_cvtpd_ps(_mm256_sqrt_pd(sum));
+  _mm_storeu_ps(mag, m);
+  return _mm256_cvtps_pd(m);
+}
+
 [[gnu::target("avx2")]] std::size_t to_complex64_and_abs_avx2(const double* spec, std::size_t n, float* x,
                                                              float* mag) {
   // Four bins per step: the double square root is the bottleneck, and a 256-bit one does
   // twice the work per instruction.
   std::size_t k = 0;
-  for (; k + 4 <= n; k += 4) {
-    const __m128 f01 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec + 2 * k));      // re0 im0 re1 im1
-    const __m128 f23 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec + 2 * k + 4));  // re2 im2 re3 im3
-    _mm_storeu_ps(x + 2 * k, f01);
-    _mm_storeu_ps(x + 2 * k + 4, f23);
-    const __m128 re = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m128 im = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(3, 1, 3, 1));
-    const __m256d dr = _mm256_cvtps_pd(re), di = _mm256_cvtps_pd(im);
-    const __m256d sum = _mm256_add_pd(_mm256_mul_pd(dr, dr), _mm256_mul_pd(di, di));
-    _mm_storeu_ps(mag + k, _mm256_cvtpd_ps(_mm256_sqrt_pd(sum)));
-  }
+  for (; k + 4 <= n; k += 4) complex64_abs4(spec + 2 * k, x + 2 * k, mag + k);
+  return k;
+}
+
+// The same, also summing mag over the first n / 16 * 16 bins exactly as sum_f64_avx2 does
+// (accumulator j takes bins 16 i + 4 j .. + 3), so the caller needs no second pass.
+[[gnu::target("avx2")]] std::size_t to_complex64_abs_sum_avx2(const double* spec, std::size_t n, float* x,
+                                                             float* mag, double& sum) {
+  __m256d a[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+  std::size_t k = 0;
+  for (; k + 16 <= n; k += 16)
+    for (std::size_t j = 0; j < 4; ++j)
+      a[j] = _mm256_add_pd(a[j], complex64_abs4(spec + 2 * (k + 4 * j), x + 2 * (k + 4 * j), mag + k + 4 * j));
+  const __m256d s = _mm256_add_pd(_mm256_add_pd(a[0], a[1]), _mm256_add_pd(a[2], a[3]));
+  alignas(32) double l[4];
+  _mm256_store_pd(l, s);
+  sum = (l[0] + l[1]) + (l[2] + l[3]);
   return k;
 }
 
@@ -79,13 +111,14 @@ bool use_avx2() {
 
 // 8 bins per step. One of h/z and q/z is exactly 1 (z is the larger of the two and >= tiny),
 // so with d = min/max (the other ratio, the same division) the mask is 1 / (1 + d^2) when
-// h >= q and d^2 / (d^2 + 1) otherwise: the same roundings with one division fewer.
-[[gnu::target("avx2")]] std::size_t harmonic_bins_avx2(const float* x, const float* mag, const float* hm,
-                                                      const float* pm, float margin, bool split, std::size_t n,
-                                                      float* out) {
+// h >= q and d^2 / (d^2 + 1) otherwise: the same roundings with one division fewer. The
+// masked bin is mask * X (hpss_common.h, mask_bin): |X| and the phase division cancel.
+[[gnu::target("avx2")]] std::size_t harmonic_bins_avx2(const float* x, const float* hm, const float* pm,
+                                                      float margin, bool split, std::size_t n, float* out) {
   const __m256 one = _mm256_set1_ps(1.0f), tiny = _mm256_set1_ps(std::numeric_limits<float>::min());
   const __m256 vm = _mm256_set1_ps(margin), vsplit = _mm256_set1_ps(split ? 0.5f : 0.0f);
-  const __m256 zero = _mm256_setzero_ps();
+  // Each mask lane multiplies two adjacent floats (re, im) of x: duplicate it in place.
+  const __m256i lo_idx = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), hi_idx = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
   std::size_t k = 0;
   for (; k + 8 <= n; k += 8) {
     const __m256 h = _mm256_loadu_ps(hm + k), q = _mm256_mul_ps(_mm256_loadu_ps(pm + k), vm);
@@ -95,23 +128,9 @@ bool use_avx2() {
     const __m256 dd = _mm256_mul_ps(d, d);
     const __m256 num = _mm256_blendv_ps(dd, one, _mm256_cmp_ps(h, q, _CMP_GE_OQ));
     const __m256 mask = _mm256_blendv_ps(_mm256_div_ps(num, _mm256_add_ps(one, dd)), vsplit, is_tiny);
-    const __m256 s = _mm256_loadu_ps(mag + k);
-    const __m256 is_zero = _mm256_cmp_ps(s, zero, _CMP_EQ_OQ);
-    const __m256 denom = _mm256_blendv_ps(s, one, is_zero);
-    const __m256 x0 = _mm256_loadu_ps(x + 2 * k), x1 = _mm256_loadu_ps(x + 2 * k + 8);
-    // shuffle gives [0 1 4 5 | 2 3 6 7] per 128-bit half; the 64-bit permute restores 0..7.
-    const __m256 re = _mm256_castpd_ps(_mm256_permute4x64_pd(
-        _mm256_castps_pd(_mm256_shuffle_ps(x0, x1, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
-    const __m256 im = _mm256_castpd_ps(_mm256_permute4x64_pd(
-        _mm256_castps_pd(_mm256_shuffle_ps(x0, x1, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)));
-    const __m256 pr = _mm256_add_ps(_mm256_div_ps(re, denom), _mm256_and_ps(is_zero, one));
-    const __m256 pi = _mm256_div_ps(im, denom);
-    const __m256 amp = _mm256_mul_ps(s, mask);
-    const __m256 orr = _mm256_mul_ps(amp, pr), oi = _mm256_mul_ps(amp, pi);
-    const __m256 lo4 = _mm256_unpacklo_ps(orr, oi);  // bins 0 1 | 4 5, interleaved
-    const __m256 hi4 = _mm256_unpackhi_ps(orr, oi);  // bins 2 3 | 6 7
-    _mm256_storeu_ps(out + 2 * k, _mm256_permute2f128_ps(lo4, hi4, 0x20));      // bins 0-3
-    _mm256_storeu_ps(out + 2 * k + 8, _mm256_permute2f128_ps(lo4, hi4, 0x31));  // bins 4-7
+    const __m256 m0 = _mm256_permutevar8x32_ps(mask, lo_idx), m1 = _mm256_permutevar8x32_ps(mask, hi_idx);
+    _mm256_storeu_ps(out + 2 * k, _mm256_mul_ps(m0, _mm256_loadu_ps(x + 2 * k)));
+    _mm256_storeu_ps(out + 2 * k + 8, _mm256_mul_ps(m1, _mm256_loadu_ps(x + 2 * k + 8)));
   }
   return k;
 }
@@ -119,10 +138,10 @@ bool use_avx2() {
 // The SSE2 build: hpss_common.h's operations in their order, 4 bins per step (z = max(h, q)
 // only decides the tiny case and divides, so a signed-zero difference from std::max cannot
 // matter), with selects instead of branches.
-void harmonic_bins_sse(const float* x, const float* mag, const float* hm, const float* pm, float margin,
-                       bool split, std::size_t k0, std::size_t n, float* out) {
+void harmonic_bins_sse(const float* x, const float* hm, const float* pm, float margin, bool split, std::size_t k0,
+                       std::size_t n, float* out) {
   const __m128 one = _mm_set1_ps(1.0f), tiny = _mm_set1_ps(std::numeric_limits<float>::min());
-  const __m128 vm = _mm_set1_ps(margin), vsplit = _mm_set1_ps(split ? 0.5f : 0.0f), zero = _mm_setzero_ps();
+  const __m128 vm = _mm_set1_ps(margin), vsplit = _mm_set1_ps(split ? 0.5f : 0.0f);
   auto select = [](__m128 mask, __m128 a, __m128 b) {  // mask ? a : b
     return _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b));
   };
@@ -135,23 +154,11 @@ void harmonic_bins_sse(const float* x, const float* mag, const float* hm, const 
     const __m128 a = _mm_div_ps(h, zz), b = _mm_div_ps(q, zz);
     const __m128 ma = _mm_mul_ps(a, a), mr = _mm_mul_ps(b, b);
     const __m128 mask = select(is_tiny, vsplit, _mm_div_ps(ma, _mm_add_ps(ma, mr)));
-    const __m128 s = _mm_loadu_ps(mag + k);
-    const __m128 is_zero = _mm_cmpeq_ps(s, zero);
-    const __m128 denom = select(is_zero, one, s);
-    const __m128 x0 = _mm_loadu_ps(x + 2 * k), x1 = _mm_loadu_ps(x + 2 * k + 4);
-    const __m128 re = _mm_shuffle_ps(x0, x1, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m128 im = _mm_shuffle_ps(x0, x1, _MM_SHUFFLE(3, 1, 3, 1));
-    const __m128 pr = _mm_add_ps(_mm_div_ps(re, denom), _mm_and_ps(is_zero, one));
-    const __m128 pi = _mm_div_ps(im, denom);
-    const __m128 amp = _mm_mul_ps(s, mask);
-    const __m128 orr = _mm_mul_ps(amp, pr), oi = _mm_mul_ps(amp, pi);
-    const __m128 lo = _mm_unpacklo_ps(orr, oi), hi = _mm_unpackhi_ps(orr, oi);
-    _mm_storeu_ps(out + 2 * k, lo);
-    _mm_storeu_ps(out + 2 * k + 4, hi);
+    _mm_storeu_ps(out + 2 * k, _mm_mul_ps(_mm_unpacklo_ps(mask, mask), _mm_loadu_ps(x + 2 * k)));
+    _mm_storeu_ps(out + 2 * k + 4, _mm_mul_ps(_mm_unpackhi_ps(mask, mask), _mm_loadu_ps(x + 2 * k + 4)));
   }
   for (; k < n; ++k) {
-    const std::complex<float> d{x[2 * k], x[2 * k + 1]};
-    const auto v = apply_mask(d, mag[k], softmask(hm[k], pm[k] * margin, 2.0f, split));
+    const auto v = mask_bin({x[2 * k], x[2 * k + 1]}, softmask(hm[k], pm[k] * margin, 2.0f, split));
     out[2 * k] = v.real();
     out[2 * k + 1] = v.imag();
   }
@@ -191,6 +198,42 @@ void harmonic_bins_sse(const float* x, const float* mag, const float* hm, const 
   return (l[0] + l[1]) + (l[2] + l[3]);
 }
 
+[[gnu::target("avx2")]] std::size_t overlap_store_avx2(const float* f, const double* w, double scale, std::size_t n,
+                                                      double* ola) {
+  const __m256d sc = _mm256_set1_pd(scale);
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4)
+    _mm256_storeu_pd(ola + k, _mm256_mul_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(f + k)), sc),
+                                            _mm256_loadu_pd(w + k)));
+  return k;
+}
+
+// overlap_add's sum for 4 samples, then normalised_abs4's value of it (nothing stored: the
+// samples are final).
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256d add_emit4(const float* f, const double* w, __m256d sc,
+                                                                     const double* ola, const double* wss) {
+  const __m256d vt = _mm256_set1_pd(std::numeric_limits<float>::min());
+  const __m256d v = _mm256_mul_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(f)), sc), _mm256_loadu_pd(w));
+  const __m256d o = _mm256_add_pd(_mm256_loadu_pd(ola), v), d = _mm256_loadu_pd(wss);
+  const __m256d q = _mm256_blendv_pd(o, _mm256_div_pd(o, d), _mm256_cmp_pd(d, vt, _CMP_GT_OQ));
+  return _mm256_cvtps_pd(_mm_andnot_ps(_mm_set1_ps(-0.0f), _mm256_cvtpd_ps(q)));
+}
+
+[[gnu::target("avx2")]] double overlap_add_emit_avx2(const float* f, const double* w, double scale, std::size_t n,
+                                                     const double* ola, const double* wss, std::size_t& done) {
+  const __m256d sc = _mm256_set1_pd(scale);
+  __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+  std::size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    a0 = _mm256_add_pd(a0, add_emit4(f + k, w + k, sc, ola + k, wss + k));
+    a1 = _mm256_add_pd(a1, add_emit4(f + k + 4, w + k + 4, sc, ola + k + 4, wss + k + 4));
+  }
+  alignas(32) double l[4];
+  _mm256_store_pd(l, _mm256_add_pd(a0, a1));
+  done = k;
+  return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
 [[gnu::target("avx2")]] void mel_bands8_avx2(const float* w, std::size_t w_stride, const std::size_t* lo,
                                             const std::size_t* hi, std::size_t bands, const float* mag8,
                                             float* acc) {
@@ -212,6 +255,15 @@ void window_frame(const float* src, const double* window, std::size_t n, double*
   for (; k < n; ++k) out[k] = static_cast<double>(src[k]) * window[k];
 }
 
+void window_frame2(const float* src, std::size_t hop, const double* window, std::size_t n, double* out0,
+                   double* out1) {
+  std::size_t k = use_avx2() ? window_frame2_avx2(src, hop, window, n, out0, out1) : 0;
+  for (; k < n; ++k) {
+    out0[k] = static_cast<double>(src[k]) * window[k];
+    out1[k] = static_cast<double>(src[hop + k]) * window[k];
+  }
+}
+
 void to_complex64_and_abs(const double* spec, std::size_t n, float* x, float* mag) {
   std::size_t k = use_avx2() ? to_complex64_and_abs_avx2(spec, n, x, mag) : 0;
   // Two bins per SSE2 step; std::sqrt would stay scalar because of errno.
@@ -231,6 +283,18 @@ void to_complex64_and_abs(const double* spec, std::size_t n, float* x, float* ma
     x[2 * k + 1] = im;
     mag[k] = abs_c64({re, im});
   }
+}
+
+double to_complex64_abs_sum(const double* spec, std::size_t n, float* x, float* mag) {
+  if (!use_avx2()) {
+    to_complex64_and_abs(spec, n, x, mag);
+    return sum_f64(mag, n);
+  }
+  double r = 0;
+  const std::size_t k = to_complex64_abs_sum_avx2(spec, n, x, mag, r);
+  to_complex64_and_abs(spec + 2 * k, n - k, x + 2 * k, mag + k);
+  for (std::size_t i = k; i < n; ++i) r += mag[i];  // sum_f64_avx2's tail
+  return r;
 }
 
 double sum_f64(const float* v, std::size_t n) {
@@ -256,10 +320,15 @@ double sum_sq_dev(const float* v, std::size_t n, double mean) {
   return (a[0] + a[1]) + (a[2] + a[3]);
 }
 
-void harmonic_bins(const float* x, const float* mag, const float* hm, const float* pm, float margin, bool split,
-                   std::size_t n, float* out) {
-  const std::size_t done = use_avx2() ? harmonic_bins_avx2(x, mag, hm, pm, margin, split, n, out) : 0;
-  harmonic_bins_sse(x, mag, hm, pm, margin, split, done, n, out);
+void harmonic_bins(const float* x, const float* hm, const float* pm, float margin, bool split, std::size_t n,
+                   float* out) {
+  const std::size_t done = use_avx2() ? harmonic_bins_avx2(x, hm, pm, margin, split, n, out) : 0;
+  harmonic_bins_sse(x, hm, pm, margin, split, done, n, out);
+}
+
+void harmonic_bins_fallback(const float* x, const float* hm, const float* pm, float margin, bool split,
+                            std::size_t n, float* out) {
+  harmonic_bins_sse(x, hm, pm, margin, split, 0, n, out);
 }
 
 void overlap_add(const float* f, const double* window, double scale, std::size_t n, double* ola) {
@@ -277,6 +346,48 @@ double normalised_abs_sum(const double* ola, const double* wss, std::size_t n) {
     a[k & 1] += std::abs(static_cast<float>(v));
   }
   return acc + (a[0] + a[1]);
+}
+
+void overlap_store(const float* f, const double* window, double scale, std::size_t n, double* ola) {
+  std::size_t k = use_avx2() ? overlap_store_avx2(f, window, scale, n, ola) : 0;
+  for (; k < n; ++k) ola[k] = static_cast<double>(f[k]) * scale * window[k];
+}
+
+namespace {
+
+// overlap_add_emit without AVX2 (avx2 false) or after the AVX2 build's full 8-sample steps.
+double overlap_add_emit_impl(const float* f, const double* window, double scale, std::size_t n, const double* ola,
+                             const double* wss, bool avx2) {
+  const double tiny = std::numeric_limits<float>::min();
+  auto term = [&](std::size_t k) {
+    const double o = ola[k] + static_cast<double>(f[k]) * scale * window[k];
+    return static_cast<double>(std::abs(static_cast<float>(wss[k] > tiny ? o / wss[k] : o)));
+  };
+  std::size_t k = 0;
+  double r;
+  if (avx2) {
+    r = overlap_add_emit_avx2(f, window, scale, n, ola, wss, k);
+  } else {  // the AVX2 build's lanes: s[j] is lane j % 4 of accumulator j / 4
+    double s[8] = {};
+    for (; k + 8 <= n; k += 8)
+      for (std::size_t j = 0; j < 8; ++j) s[j] += term(k + j);
+    r = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+  }
+  double a[2] = {};
+  for (; k < n; ++k) a[k & 1] += term(k);
+  return r + (a[0] + a[1]);
+}
+
+}  // namespace
+
+double overlap_add_emit(const float* f, const double* window, double scale, std::size_t n, const double* ola,
+                        const double* wss) {
+  return overlap_add_emit_impl(f, window, scale, n, ola, wss, use_avx2());
+}
+
+double overlap_add_emit_fallback(const float* f, const double* window, double scale, std::size_t n,
+                                 const double* ola, const double* wss) {
+  return overlap_add_emit_impl(f, window, scale, n, ola, wss, false);
 }
 
 void mel_bands8(const float* w, std::size_t w_stride, const std::size_t* lo, const std::size_t* hi,

@@ -11,22 +11,46 @@ namespace echoelml::features::detail {
 /// out[k] = double(src[k]) * window[k] for k < n (stft.cpp's framing).
 void window_frame(const float* src, const double* window, std::size_t n, double* out);
 
+/// window_frame of two frames hop samples apart (src and src + hop), reading the window once.
+void window_frame2(const float* src, std::size_t hop, const double* window, std::size_t n, double* out0,
+                   double* out1);
+
 /// Rounds n double-precision bins (interleaved re, im) to complex64 into x and takes np.abs
 /// of each into mag: the double sqrt of the exact double squares, rounded once (hypotf).
 void to_complex64_and_abs(const double* spec, std::size_t n, float* x, float* mag);
+
+/// to_complex64_and_abs, returning sum_f64(mag, n) (the same bits) from the same pass.
+double to_complex64_abs_sum(const double* spec, std::size_t n, float* x, float* mag);
 
 /// sum v[k] and sum (v[k] - mean)^2 in float64, for the merged variance moments.
 double sum_f64(const float* v, std::size_t n);
 double sum_sq_dev(const float* v, std::size_t n, double mean);
 
-/// softmask(h, p * margin, 2, split) applied to x (complex64, magnitude mag) with magphase's
-/// phase, for n bins, into interleaved complex64 `out` (hpss_common.h, power 2).
-void harmonic_bins(const float* x, const float* mag, const float* hm, const float* pm, float margin, bool split,
-                   std::size_t n, float* out);
+/// mask_bin(x, softmask(h, p * margin, 2, split)) for n bins: x and `out` interleaved complex64
+/// (hpss_common.h, power 2).
+void harmonic_bins(const float* x, const float* hm, const float* pm, float margin, bool split, std::size_t n,
+                   float* out);
+/// The SSE2/scalar build of harmonic_bins, whatever the CPU (for the tests' bit comparison).
+void harmonic_bins_fallback(const float* x, const float* hm, const float* pm, float margin, bool split,
+                            std::size_t n, float* out);
 
 /// ola[k] += (double(f[k]) * scale) * window[k] for k < n (the inverse FFT's 1/n_fft, the
 /// synthesis window and the overlap-add; f is the float32 inverse FFT's frame).
 void overlap_add(const float* f, const double* window, double scale, std::size_t n, double* ola);
+
+/// ola[k] = (double(f[k]) * scale) * window[k]: overlap_add onto samples no earlier frame
+/// reached (0 + v is v; only a zero's sign can differ, and only |.| of the output is used).
+void overlap_store(const float* f, const double* window, double scale, std::size_t n, double* ola);
+
+/// overlap_add followed by normalised_abs_sum on samples that this frame completes: the sum
+/// over k < n of |float(o / wss[k])| (o where wss[k] <= tiny), o = ola[k] + (double(f[k]) *
+/// scale) * window[k]. Nothing is stored. The AVX2 and SSE2 builds give the same bits.
+double overlap_add_emit(const float* f, const double* window, double scale, std::size_t n, const double* ola,
+                        const double* wss);
+
+/// The SSE2/scalar build of overlap_add_emit, whatever the CPU (for the tests' bit comparison).
+double overlap_add_emit_fallback(const float* f, const double* window, double scale, std::size_t n,
+                                 const double* ola, const double* wss);
 
 /// sum over k < n of |float(wss[k] > tiny ? ola[k] / wss[k] : ola[k])| in float64
 /// (istft's normalisation, the float32 output and np.abs).

@@ -6,10 +6,12 @@
 // <= n_fft/hop frames that overlap it. So each chunk of frames is computed from a ring of
 // frames that holds the chunk plus the median's reach, and inverse-STFT samples are summed
 // the moment no later frame can touch them. The arithmetic per element is the one stft.cpp,
-// hpss.cpp and istft use, in the same order, except the inverse FFT: it runs in float32 on
-// the masked spectrum (complex64, as librosa's) because only sum |h| is used and the float
-// transform's error, relative to each frame's norm (~1e-7), is far inside the 3e-6 budget
-// (docs/features.md, "Double-precision FFT").
+// hpss.cpp and istft use, in the same order, except two steps of the harmonic branch: the
+// masked bin is mask * X rather than (|X| * mask) * (X / |X|) (float32 rounding, <= ~2 ulp
+// per bin, saves two divisions per bin), and the inverse FFT runs in float32 on the masked
+// spectrum (complex64, as librosa's). Only sum |h| is used, and both errors, relative to
+// each frame's norm (~1e-7), are far inside the 3e-6 budget (docs/features.md,
+// "Double-precision FFT").
 //
 // Layout: frame-major rows of bins (not the library's (bins, frames)) because frames are
 // produced one at a time; the time median reads 8 adjacent bins as one vector per frame.
@@ -45,8 +47,9 @@ static_assert(kL == 8, "the interleaving helpers below move 8 lanes");
 // variance needs no second pass over the spectrum and loses nothing to cancellation.
 struct Moments {
   double count = 0, mean = 0, m2 = 0;
-  void add(const float* v, std::size_t n) {
-    const double m = sum_f64(v, n) / static_cast<double>(n);
+  // v: n values whose sum_f64 is `sum`.
+  void add(const float* v, std::size_t n, double sum) {
+    const double m = sum / static_cast<double>(n);
     const double q = sum_sq_dev(v, n, m);
     const double nb = static_cast<double>(n), tot = count + nb;
     const double delta = m - mean;
@@ -131,7 +134,8 @@ class Pass {
         hp_(static_cast<std::size_t>(p.kernel_percussive / 2)),
         chunk_(std::max<std::size_t>(128, 4 * hh_)), ring_(chunk_ + 2 * hh_ + 2),
         window_(dsp::hann_periodic(nfft_)), w2_(window_.size()), fft_(nfft_), ifft_(nfft_),
-        frame_(dsp::fft_alloc_real(static_cast<std::size_t>(nfft_))), spec_(dsp::fft_alloc_complex(bins_)),
+        frame_(dsp::fft_alloc_real(static_cast<std::size_t>(nfft_))),
+        frame2_(dsp::fft_alloc_real(static_cast<std::size_t>(nfft_))), spec_(dsp::fft_alloc_complex(bins_)),
         hframe_(dsp::fft_alloc_realf(static_cast<std::size_t>(nfft_))), hspec_(dsp::fft_alloc_complexf(bins_)),
         ws_(workspace()) {
     ws_.X.resize(ring_ * bins_);
@@ -140,7 +144,7 @@ class Pass {
     ws_.P.resize(chunk_ * stride_);
     ws_.ext.resize((bins_ + 2 * hp_) * kL);
     ws_.res.resize(bins_ * kL);
-    ws_.ola.assign(static_cast<std::size_t>(nfft_) + 64 * hop_, 0.0);
+    ws_.ola.resize(static_cast<std::size_t>(nfft_) + 64 * hop_);  // never read before written
     ws_.wss.resize(ws_.ola.size());
     ws_.rows.resize(chunk_ + 2 * hh_);
     ws_.scratch.resize(stride_);
@@ -168,7 +172,9 @@ class Pass {
   SpectralPassResult run() {
     for (std::size_t t0 = 0; t0 < T_; t0 += chunk_) {
       const std::size_t t1 = std::min(T_, t0 + chunk_);
-      while (computed_ < std::min(T_, t1 + hh_)) analyse_frame(computed_++);
+      const std::size_t upto = std::max(computed_, std::min(T_, t1 + hh_));
+      analyse_frames(computed_, upto);
+      computed_ = upto;
       percussive(t0, t1);
       harmonic(t0, t1);
       for (std::size_t t = t0; t < t1; ++t) synthesise_frame(t, t - t0);
@@ -190,30 +196,59 @@ class Pass {
   float* mag_row(std::size_t t) { return ws_.mag.data() + (t % ring_) * stride_; }
   std::complex<float>* x_row(std::size_t t) { return ws_.X.data() + (t % ring_) * bins_; }
 
-  // stft.cpp's framing and rounding for frame t, then |X|, the variance moments and the
-  // mel column (MelBank::apply's float32 order).
-  void analyse_frame(std::size_t t) {
-    const std::size_t n = y_.size();
-    const std::ptrdiff_t pad = p_.stft.center ? nfft_ / 2 : 0;
-    const std::ptrdiff_t start = static_cast<std::ptrdiff_t>(t * hop_) - pad;
-    double* f = frame_.get();
-    if (start >= 0 && start + nfft_ <= static_cast<std::ptrdiff_t>(n)) {
-      window_frame(y_.data() + start, window_.data(), static_cast<std::size_t>(nfft_), f);
-    } else {
-      for (int k = 0; k < nfft_; ++k) {
-        const std::ptrdiff_t i = start + k;
-        float v = 0.0f;
-        if (i >= 0 && i < static_cast<std::ptrdiff_t>(n)) v = y_[static_cast<std::size_t>(i)];
-        else if (p_.stft.pad_mode == dsp::PadMode::Edge) v = i < 0 ? y_.front() : y_.back();
-        f[k] = static_cast<double>(v) * window_[static_cast<std::size_t>(k)];
+  // Frames [a, b): framed two at a time where both lie inside the signal, so the window is
+  // read once per pair (it and the FFT's buffers overflow L1, and the window's reloads were
+  // most of window_frame's time).
+  void analyse_frames(std::size_t a, std::size_t b) {
+    for (std::size_t t = a; t < b;) {
+      if (t + 1 < b && inside(t) && inside(t + 1)) {
+        window_frame2(y_.data() + start_of(t), hop_, window_.data(), static_cast<std::size_t>(nfft_), frame_.get(),
+                      frame2_.get());
+        transform(t, frame_.get());
+        transform(t + 1, frame2_.get());
+        t += 2;
+      } else {
+        frame_edge(t, frame_.get());
+        transform(t, frame_.get());
+        ++t;
       }
     }
+  }
+
+  std::ptrdiff_t start_of(std::size_t t) const {
+    const std::ptrdiff_t pad = p_.stft.center ? nfft_ / 2 : 0;
+    return static_cast<std::ptrdiff_t>(t * hop_) - pad;
+  }
+  bool inside(std::size_t t) const {
+    return start_of(t) >= 0 && start_of(t) + nfft_ <= static_cast<std::ptrdiff_t>(y_.size());
+  }
+
+  // stft.cpp's framing for frame t, with its padding where the frame leaves the signal.
+  void frame_edge(std::size_t t, double* f) const {
+    const std::size_t n = y_.size();
+    const std::ptrdiff_t start = start_of(t);
+    if (inside(t)) {
+      window_frame(y_.data() + start, window_.data(), static_cast<std::size_t>(nfft_), f);
+      return;
+    }
+    for (int k = 0; k < nfft_; ++k) {
+      const std::ptrdiff_t i = start + k;
+      float v = 0.0f;
+      if (i >= 0 && i < static_cast<std::ptrdiff_t>(n)) v = y_[static_cast<std::size_t>(i)];
+      else if (p_.stft.pad_mode == dsp::PadMode::Edge) v = i < 0 ? y_.front() : y_.back();
+      f[k] = static_cast<double>(v) * window_[static_cast<std::size_t>(k)];
+    }
+  }
+
+  // stft.cpp's transform and rounding for framed frame t, then |X|, the variance moments and
+  // the mel column (MelBank::apply's float32 order).
+  void transform(std::size_t t, double* f) {
     fft_.forward(f, spec_.get());
     float* m = mag_row(t);
-    to_complex64_and_abs(reinterpret_cast<const double*>(spec_.get()), bins_, reinterpret_cast<float*>(x_row(t)),
-                         m);
+    const double sum = to_complex64_abs_sum(reinterpret_cast<const double*>(spec_.get()), bins_,
+                                            reinterpret_cast<float*>(x_row(t)), m);
     std::fill(m + bins_, m + stride_, 0.0f);  // the last lane group's padding
-    moments_.add(m, bins_);
+    moments_.add(m, bins_, sum);
   }
 
   // Median along frequency (kernel (31, 1)) for frames [t0, t1), 8 frames per call.
@@ -268,30 +303,51 @@ class Pass {
     const bool split = p_.margin_harmonic == 1.0 && p_.margin_percussive == 1.0;
     const auto power = static_cast<float>(p_.power), mh = static_cast<float>(p_.margin_harmonic);
     const float* x = reinterpret_cast<const float*>(x_row(t));
-    const float* m = mag_row(t);
     const float* hm = ws_.H.data() + i * stride_;
     const float* pm = ws_.P.data() + i * stride_;
     if (power == 2.0f) {
-      harmonic_bins(x, m, hm, pm, mh, split, bins_, reinterpret_cast<float*>(hspec_.get()));
+      harmonic_bins(x, hm, pm, mh, split, bins_, reinterpret_cast<float*>(hspec_.get()));
     } else {
       const auto* xc = x_row(t);
-      for (std::size_t k = 0; k < bins_; ++k)
-        hspec_[k] = apply_mask(xc[k], m[k], softmask(hm[k], pm[k] * mh, power, split));
+      for (std::size_t k = 0; k < bins_; ++k) hspec_[k] = mask_bin(xc[k], softmask(hm[k], pm[k] * mh, power, split));
     }
     float* f = hframe_.get();
     ifft_.inverse(hspec_.get(), f);
+    // Overlap-add into ola (padded samples base_ ..). Samples [p, filled_) hold the earlier
+    // frames' sums, [filled_, p + N) no frame has reached: those are stored, not added, so the
+    // buffer never needs zeroing. After this frame, samples before the next frame's start are
+    // final and are normalised and summed at once.
     const auto N = static_cast<std::size_t>(nfft_);
-    std::size_t off = t * hop_ - base_;
+    const double scale = 1.0 / nfft_;
+    const std::size_t p = t * hop_;
     auto& ola = ws_.ola;
-    if (off + N > ola.size()) {  // samples before t * hop are final: no later frame reaches them
-      emit(off);
-      std::move(ola.begin() + static_cast<std::ptrdiff_t>(off), ola.end(), ola.begin());
-      std::fill(ola.end() - static_cast<std::ptrdiff_t>(off), ola.end(), 0.0);
-      base_ += off;
-      off = 0;
+    if (p - base_ + N > ola.size()) {  // everything before p is emitted: keep [p, filled_)
+      const std::size_t keep = filled_ > p ? filled_ - p : 0;
+      std::move(ola.begin() + static_cast<std::ptrdiff_t>(p - base_),
+                ola.begin() + static_cast<std::ptrdiff_t>(p - base_ + keep), ola.begin());
+      base_ = p;
     }
-    overlap_add(f, window_.data(), 1.0 / nfft_, N, ola.data() + off);
-    if (t + 1 == T_) emit(off + N);
+    double* o = ola.data() + (p - base_);
+    const std::size_t a = filled_ > p ? std::min(filled_ - p, N) : 0;  // samples to add to
+    const std::size_t start = p_.stft.center ? N / 2 : 0;
+    // The frame's first hop samples are final, interior (periodic window sum-square) output
+    // samples: add, normalise and sum them in one pass.
+    if (hop_ <= a && t + 1 < T_ && !wss_period_.empty() && p >= N - 1 && p + hop_ <= T_ * hop_ && p >= start &&
+        p + hop_ <= start + y_.size() && emitted_ == p) {
+      harmonic_sum_ += overlap_add_emit(f, window_.data(), scale, hop_, o, wss_period_.data());
+      overlap_add(f + hop_, window_.data() + hop_, scale, a - hop_, o + hop_);
+      overlap_store(f + a, window_.data() + a, scale, N - a, o + a);
+      emitted_ = p + hop_;
+    } else {
+      overlap_add(f, window_.data(), scale, a, o);
+      overlap_store(f + a, window_.data() + a, scale, N - a, o + a);
+      // Samples between the last frame's end and p (hop > n_fft) are zero: nothing to add.
+      const std::size_t from = std::max(emitted_, p);
+      const std::size_t to = t + 1 < T_ ? std::min(p + hop_, p + N) : p + N;
+      if (to > from) emit(from, to);
+      emitted_ = std::max(emitted_, to);
+    }
+    filled_ = p + N;
   }
 
   // istft's window sum-square at padded sample P: window^2 of every frame covering P, added
@@ -305,29 +361,26 @@ class Pass {
     return s;
   }
 
-  // istft's normalisation, centre trim and length cut for the first `count` buffered samples
-  // (padded positions base_ .. base_ + count).
-  void emit(std::size_t count) {
+  // istft's normalisation, centre trim and length cut for padded samples [P0, P1), all final
+  // and held in ola.
+  void emit(std::size_t P0, std::size_t P1) {
     const std::size_t start = p_.stft.center ? static_cast<std::size_t>(nfft_ / 2) : 0;
-    // Buffered positions that are output samples: padded index in [start, start + len(y)).
-    const std::size_t lo = base_ < start ? start - base_ : 0;
-    const std::size_t end = start + y_.size();
-    const std::size_t hi = std::min(count, end > base_ ? end - base_ : 0);
-    if (lo >= hi) return;
+    P0 = std::max(P0, start);  // output samples: padded index in [start, start + len(y))
+    P1 = std::min(P1, start + y_.size());
+    if (P0 >= P1) return;
     const std::size_t interior_lo = static_cast<std::size_t>(nfft_) - 1, interior_hi = T_ * hop_;
     double* w = ws_.wss.data();
-    for (std::size_t k = lo; k < hi;) {
-      const std::size_t P = base_ + k;
+    for (std::size_t P = P0; P < P1;) {
       if (!wss_period_.empty() && P >= interior_lo && P < interior_hi) {
-        const std::size_t r = P % hop_, len = std::min({hi - k, hop_ - r, interior_hi - P});
-        std::copy_n(wss_period_.data() + r, len, w + (k - lo));
-        k += len;
+        const std::size_t r = P % hop_, len = std::min({P1 - P, hop_ - r, interior_hi - P});
+        std::copy_n(wss_period_.data() + r, len, w + (P - P0));
+        P += len;
       } else {
-        w[k - lo] = wss_at(P);
-        ++k;
+        w[P - P0] = wss_at(P);
+        ++P;
       }
     }
-    harmonic_sum_ += normalised_abs_sum(ws_.ola.data() + lo, w, hi - lo);
+    harmonic_sum_ += normalised_abs_sum(ws_.ola.data() + (P0 - base_), w, P1 - P0);
   }
 
   std::span<const float> y_;
@@ -337,7 +390,7 @@ class Pass {
   std::vector<double> window_, w2_, wss_period_;
   dsp::RealFft fft_;
   dsp::RealFftFloat ifft_;
-  dsp::RealBuffer frame_;
+  dsp::RealBuffer frame_, frame2_;
   dsp::ComplexBuffer spec_;
   dsp::RealBufferF hframe_;
   dsp::ComplexBufferF hspec_;
@@ -347,7 +400,9 @@ class Pass {
   const MelRuns* runs_ = nullptr;
   Moments moments_;
   std::size_t computed_ = 0;
-  std::size_t base_ = 0;  // padded sample index of ola[0]
+  std::size_t base_ = 0;     // padded sample index of ola[0]
+  std::size_t filled_ = 0;   // ola holds earlier frames' sums below this padded index
+  std::size_t emitted_ = 0;  // padded samples below this are summed into harmonic_sum_
   double harmonic_sum_ = 0;
 };
 

@@ -22,7 +22,8 @@ bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 }  // namespace
 
-// Includes ties h == p*margin, zeros, values below FLT_MIN (the split case) and |X| == 0.
+// Includes ties h == p*margin, zeros, values below FLT_MIN (the split case) and |X| == 0. Both
+// builds (the selected one and the SSE2 fallback) against the scalar mask_bin.
 TEST(TechniqueSimd, HarmonicBinsEqualScalarMaskBitForBit) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> u(0.0f, 1.0f);
@@ -39,12 +40,23 @@ TEST(TechniqueSimd, HarmonicBinsEqualScalarMaskBitForBit) {
           hm[k] = kind == 1 ? 0.0f : (kind == 3 ? tiny * 0.25f : u(rng) * 3.0f);
           pm[k] = kind == 2 ? hm[k] / margin : (kind == 3 ? tiny * 0.5f : (kind == 4 ? 0.0f : u(rng) * 3.0f));
         }
-        std::vector<float> out(2 * n);
-        harmonic_bins(x.data(), mag.data(), hm.data(), pm.data(), margin, split, n, out.data());
+        std::vector<float> out(2 * n), fb(2 * n);
+        harmonic_bins(x.data(), hm.data(), pm.data(), margin, split, n, out.data());
+        harmonic_bins_fallback(x.data(), hm.data(), pm.data(), margin, split, n, fb.data());
         for (std::size_t k = 0; k < n; ++k) {
-          const auto want = apply_mask({x[2 * k], x[2 * k + 1]}, mag[k], softmask(hm[k], pm[k] * margin, 2.0f, split));
+          const float mask = softmask(hm[k], pm[k] * margin, 2.0f, split);
+          const auto want = mask_bin({x[2 * k], x[2 * k + 1]}, mask);
           ASSERT_TRUE(same_bits(out[2 * k], want.real())) << "n " << n << " bin " << k << " re";
           ASSERT_TRUE(same_bits(out[2 * k + 1], want.imag())) << "n " << n << " bin " << k << " im";
+          ASSERT_TRUE(same_bits(fb[2 * k], want.real())) << "fallback n " << n << " bin " << k << " re";
+          ASSERT_TRUE(same_bits(fb[2 * k + 1], want.imag())) << "fallback n " << n << " bin " << k << " im";
+          // mask_bin against the library's (|X| * mask) * (X / |X|): float32 rounding apart.
+          const auto lib = apply_mask({x[2 * k], x[2 * k + 1]}, mag[k], mask);
+          const float tol = 4 * std::numeric_limits<float>::epsilon() * std::abs(mag[k]);
+          if (mag[k] != 0.0f) {
+            EXPECT_NEAR(want.real(), lib.real(), tol) << k;
+            EXPECT_NEAR(want.imag(), lib.imag(), tol) << k;
+          }
         }
       }
     }
@@ -84,6 +96,10 @@ TEST(TechniqueSimd, ElementKernelsEqualScalarSteps) {
   overlap_add(f.data(), w.data(), 1.0 / 2048, n, acc.data());
   for (std::size_t k = 0; k < n; ++k) ASSERT_TRUE(same_bits(acc[k], ola[k] + static_cast<double>(f[k]) * (1.0 / 2048) * w[k])) << k;
 
+  std::vector<double> stored(n, 12345.0);
+  overlap_store(f.data(), w.data(), 1.0 / 2048, n, stored.data());
+  for (std::size_t k = 0; k < n; ++k) ASSERT_TRUE(same_bits(stored[k], static_cast<double>(f[k]) * (1.0 / 2048) * w[k])) << k;
+
   // The sums only change float64 order: equal to a plain loop within rounding.
   double plain = 0, sq = 0;
   for (float v : mag) plain += v;
@@ -100,4 +116,39 @@ TEST(TechniqueSimd, ElementKernelsEqualScalarSteps) {
     want += std::abs(static_cast<float>(v));
   }
   EXPECT_NEAR(normalised_abs_sum(ola.data(), wss.data(), n), want, 1e-12 * want);
+
+  // overlap_add then normalised_abs_sum, fused (ola left as it was).
+  double fused_want = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const double o = ola[k] + static_cast<double>(f[k]) * (1.0 / 2048) * w[k];
+    fused_want += std::abs(static_cast<float>(wss[k] > std::numeric_limits<float>::min() ? o / wss[k] : o));
+  }
+  const std::vector<double> ola_before = ola;
+  EXPECT_NEAR(overlap_add_emit(f.data(), w.data(), 1.0 / 2048, n, ola.data(), wss.data()), fused_want,
+              1e-12 * fused_want);
+  EXPECT_EQ(ola, ola_before);
+  for (std::size_t len : {n, std::size_t{512}, std::size_t{13}, std::size_t{5}}) {  // both builds, bit for bit
+    const double a = overlap_add_emit(f.data(), w.data(), 1.0 / 2048, len, ola.data(), wss.data());
+    const double b = overlap_add_emit_fallback(f.data(), w.data(), 1.0 / 2048, len, ola.data(), wss.data());
+    EXPECT_TRUE(same_bits(a, b)) << len;
+  }
+}
+
+// The fused pass gives to_complex64_and_abs's elements and sum_f64's sum, to the bit, for
+// lengths with and without a partial 16-bin block.
+TEST(TechniqueSimd, AbsSumEqualsSeparatePasses) {
+  std::mt19937 rng(13);
+  std::normal_distribution<double> g(0.0, 1.0);
+  for (std::size_t n : {1u, 3u, 15u, 16u, 17u, 33u, 1025u, 1030u}) {
+    std::vector<double> spec(2 * n);
+    for (auto& v : spec) v = g(rng) * 50.0;
+    std::vector<float> x(2 * n), mag(n), x2(2 * n), mag2(n);
+    const double sum = to_complex64_abs_sum(spec.data(), n, x.data(), mag.data());
+    to_complex64_and_abs(spec.data(), n, x2.data(), mag2.data());
+    for (std::size_t k = 0; k < n; ++k) {
+      ASSERT_TRUE(same_bits(mag[k], mag2[k])) << n << " " << k;
+      ASSERT_TRUE(same_bits(x[2 * k], x2[2 * k]) && same_bits(x[2 * k + 1], x2[2 * k + 1])) << n << " " << k;
+    }
+    EXPECT_TRUE(same_bits(sum, sum_f64(mag2.data(), n))) << n;
+  }
 }

@@ -94,6 +94,29 @@ TEST(TechniqueSpectralPass, OtherKernelSizesEqualWholeSignalHpss) {
   }
 }
 
+// The overlap-add stores where no earlier frame reached and sums each frame's completed
+// samples at once: other hops (not dividing n_fft, equal to it, longer than it) and uncentred
+// frames must still give the whole-signal HPSS's harmonic sum.
+TEST(TechniqueSpectralPass, OtherStftGeometriesEqualWholeSignalHpss) {
+  struct Geometry {
+    int n_fft, hop;
+    bool center;
+  };
+  const auto y = test_signal(90000u + 13u, 78u);
+  for (const Geometry g : {Geometry{2048, 500, true}, Geometry{1024, 256, false}, Geometry{512, 512, true},
+                           Geometry{256, 300, true}, Geometry{256, 300, false}}) {
+    HpssParams p;
+    p.stft.n_fft = g.n_fft;
+    p.stft.hop_length = g.hop;
+    p.stft.center = g.center;
+    const auto got = detail::technique_spectral_pass(y, 44100.0, p);
+    double want = 0;
+    for (float v : hpss_harmonic(y, p)) want += std::abs(v);
+    EXPECT_NEAR(got.harmonic_sum, want, kFloatInverseTol * want) << g.n_fft << " " << g.hop << " " << g.center;
+    EXPECT_NE(got.harmonic_sum, 0.0);
+  }
+}
+
 // The pass reuses per-thread buffers: a call after longer and shorter ones on the same thread
 // gives exactly what it gave first.
 TEST(TechniqueSpectralPass, RepeatedCallsOnOneThreadAreIdentical) {
