@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "echoelml/core/cpu.h"
+
 namespace echoelml::dsp::detail {
 namespace {
 
@@ -167,7 +169,7 @@ void split_inverse(std::complex<double>* x, int N, const SplitTwiddles<double>& 
 }
 
 bool split_has_avx2() {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = core::use_avx2();
   return avx2;
 }
 

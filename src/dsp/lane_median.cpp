@@ -11,6 +11,7 @@
 // (2021): the windows of K consecutive outputs share a core, and a group's children share a
 // larger one, so sorting work is done once per group instead of once per output (~28 vector
 // operations per output for size 31 instead of ~124). See block_kernel below.
+#include "echoelml/core/cpu.h"
 #include "echoelml/dsp/lane_median.h"
 
 #include <array>
@@ -282,7 +283,7 @@ void run(In in, std::size_t n, int size, Dest out) {
   if (size > kMaxStackSize) return large_window(in, n, size, out);
   // (An AVX-512VL build of the running kernel, with 32 registers, measured no faster on the
   // project machine's Zen 4.)
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = core::use_avx2();
   if (avx2) dispatch_avx2(in, n, size, out);
   else dispatch_generic(in, n, size, out);
 }

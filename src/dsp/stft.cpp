@@ -1,3 +1,4 @@
+#include "echoelml/core/cpu.h"
 #include "echoelml/dsp/stft.h"
 
 #include <algorithm>
@@ -75,7 +76,7 @@ void for_each_block(std::span<const float> y, const StftParams& p, Sink&& sink,
   RealFft fft(nfft);
   RealBuffer frame(fft_alloc_real(static_cast<std::size_t>(nfft)));
   ComplexBuffer block(fft_alloc_complex(bins * block_frames));
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = core::use_avx2();
   for (std::size_t t0 = 0; t0 < T; t0 += block_frames) {
     const std::size_t count = std::min(block_frames, T - t0);
     for (std::size_t j = 0; j < count; ++j) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "echoelml/core/cpu.h"
 #include "echoelml/core/error.h"
 #include "echoelml/features/sets.h"
 #include "features/app_technique_sums.h"
@@ -80,7 +81,7 @@ template <bool Stereo>
 template <bool Stereo>
 std::size_t add_main_dispatch(const float* x0, const float* x1, std::size_t n, double shift, Sum8& sum, Sum8& sq,
                               Sum8& dot, float& lo, float& hi) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = core::use_avx2();
   return avx2 ? add_main_avx2<Stereo>(x0, x1, n, shift, sum, sq, dot, lo, hi)
               : add_main<Stereo>(x0, x1, n, shift, sum, sq, dot, lo, hi);
 }

@@ -1,3 +1,4 @@
+#include "echoelml/core/cpu.h"
 #include "echoelml/features/autocorr.h"
 
 #include <fftw3.h>
@@ -112,7 +113,7 @@ std::size_t block_size(std::size_t keep) {
 }
 
 void accumulate(const double* a, const double* nx, bool has_next, std::size_t bins, double* acc) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = core::use_avx2();
   std::size_t f = avx2 ? accumulate_avx2(a, nx, has_next, bins, acc) : 0;
   for (; f < bins; ++f) {
     const double ar = a[2 * f], ai = a[2 * f + 1];

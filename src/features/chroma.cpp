@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "echoelml/core/cpu.h"
 #include "echoelml/core/error.h"
 #include "echoelml/features/chroma.h"
 #include "spectral_common.h"
@@ -98,7 +99,7 @@ class ChromaBank {
     const std::size_t C = dense_.rows, K = dense_.cols;
     std::vector<double> sum(C, 0.0);
     std::vector<float> acc(C * kTile);
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    static const bool avx2 = core::use_avx2();
     const double tiny = std::numeric_limits<float>::min();
     static_assert(kTile % L == 0);
     for (std::size_t t0 = 0; t0 < T; t0 += kTile) {
@@ -141,7 +142,7 @@ class ChromaBank {
     // Tiles of frames keep the accumulators (C x kTile floats) in L1 while every bin row is
     // streamed once.
     std::vector<float> acc(C * kTile);
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    static const bool avx2 = core::use_avx2();
     for (std::size_t t0 = 0; t0 < T; t0 += kTile) {
       const std::size_t w = std::min(kTile, T - t0);
       std::fill(acc.begin(), acc.end(), 0.0f);

@@ -17,6 +17,7 @@
 #define ECHOELML_CONTRAST_AVX2 1
 #endif
 
+#include "echoelml/core/cpu.h"
 #include "echoelml/core/error.h"
 #include "echoelml/features/mel.h"
 #include "echoelml/features/spectral.h"
@@ -255,7 +256,7 @@ template <bool Largest>
 }
 // Resolved on first use (not at static initialisation, which may precede the CPU probe).
 bool has_avx2() {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  static const bool avx2 = core::use_avx2();
   return avx2;
 }
 #endif
@@ -368,7 +369,7 @@ ContrastSelector::ContrastSelector(std::vector<ContrastBand> bands, std::size_t 
 
 void ContrastSelector::run(const float* tile, const float* frames, std::size_t frame_stride,
                            std::size_t count, float* valley, float* peak) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = core::use_avx2();
   if (avx2) run_avx2(tile, frames, frame_stride, count, valley, peak);
   else run_default(tile, frames, frame_stride, count, valley, peak);
 }

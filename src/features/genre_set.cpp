@@ -25,6 +25,7 @@
 #include <immintrin.h>
 #endif
 
+#include "echoelml/core/cpu.h"
 #include "echoelml/core/error.h"
 #include "echoelml/features/beat.h"
 #include "echoelml/features/chroma.h"
@@ -131,7 +132,7 @@ void magnitudes_to_tile(const std::complex<double>* spectra, std::size_t count, 
     float* dst = frames.data() + j * Kp;
     std::size_t k = 0;
 #if defined(__SSE2__)
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    static const bool avx2 = core::use_avx2();
     if (avx2) k = magnitudes_avx2(b, K, dst);
     for (; k + 4 <= K; k += 4) {
       const __m128 f01 = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k)),
@@ -294,7 +295,7 @@ class TileReducer {
   void sweep(std::size_t t0) {
     const SweepArgs args{ws_.tile.data(), K_,   mel_, ws_.mel_tile.data(), power_tile(t0),
                          ws_.checkpoints.data(), den_, num_, fmax_};
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    static const bool avx2 = core::use_avx2();
     if (avx2) sweep_avx2(args);
     else sweep_default(args);
   }

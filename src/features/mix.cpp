@@ -10,6 +10,7 @@
 #include <numbers>
 #include <utility>
 
+#include "echoelml/core/cpu.h"
 #include "echoelml/core/error.h"
 #include "echoelml/dsp/fft.h"
 #include "echoelml/features/mix_stream.h"
@@ -89,7 +90,7 @@ class WelchSpectrum {
   static constexpr int kFlushFrames = 32;
 
   void transform(const float* x, std::size_t len) {
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    static const bool avx2 = core::use_avx2();
     (avx2 ? window_avx2 : window_default)(x, window_.data(), frame_.get(), len);
     for (std::size_t j = len; j < static_cast<std::size_t>(kFft); ++j) frame_[j] = 0.0f;
     fft_.forward(frame_.get(), bins_.get());
@@ -175,7 +176,7 @@ struct LevelSums {
 
   template <bool Stereo>
   std::size_t add_dispatch(const float* l, const float* r, std::size_t n) {
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    static const bool avx2 = core::use_avx2();
     return avx2 ? add_main_avx2<Stereo>(l, r, n) : add_main<Stereo>(l, r, n);
   }
 

@@ -1,3 +1,4 @@
+#include "echoelml/core/cpu.h"
 #include "echoelml/features/onset.h"
 
 #include <algorithm>
@@ -97,7 +98,7 @@ std::vector<float> band_median(const Matrix& S) {
   std::vector<float> out(T), col(B);
   std::size_t t = 0;
   if (B >= 2 && B <= 4096) {
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    static const bool avx2 = core::use_avx2();
     const auto net = median_network(B);
     std::vector<float> v(B * 8);
     const std::size_t mid = B / 2;

@@ -22,13 +22,12 @@
 #include <cstdint>
 #include <limits>
 
+#include "echoelml/core/cpu.h"
+
 namespace echoelml::features::detail {
 namespace {
 
-bool use_avx2() {
-  static const bool v = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return v;
-}
+bool use_avx2() { return core::use_avx2(); }
 
 constexpr double kLog10e2 = 2.0 * 0.43429448190325182765;  // 2 / ln(10)
 constexpr double kLog10of2 = 0.30102999566398119521;

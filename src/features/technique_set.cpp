@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "echoelml/core/cpu.h"
 #include "echoelml/core/error.h"
 #include "echoelml/features/autocorr.h"
 #include "echoelml/features/sets.h"
@@ -11,21 +12,6 @@
 
 namespace echoelml::features {
 namespace {
-
-// Four partial float64 sums: one dependent add chain costs its latency per sample.
-template <typename F>
-double sum4(std::size_t n, F f) {
-  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    a0 += f(i);
-    a1 += f(i + 1);
-    a2 += f(i + 2);
-    a3 += f(i + 3);
-  }
-  for (; i < n; ++i) a0 += f(i);
-  return (a0 + a1) + (a2 + a3);
-}
 
 struct SignalStats {
   float lo, hi;    // min and max
@@ -39,10 +25,7 @@ struct SignalStats {
   return (l[0] + l[1]) + (l[2] + l[3]);
 }
 
-bool use_avx2() {
-  static const bool v = __builtin_cpu_supports("avx2");
-  return v;
-}
+bool use_avx2() { return core::use_avx2(); }
 
 // 8 lanes of min and max and two 4-lane float64 |y| sums per AVX2 step.
 [[gnu::target("avx2")]] SignalStats signal_stats_avx2(std::span<const float> y) {
@@ -75,36 +58,23 @@ bool use_avx2() {
   return st;
 }
 
-// Four lanes of min, max and |y| sums (SSE2); y is finite (the loader rejects NaN), so
-// minps/maxps give the same extremes as std::minmax_element.
+// Without AVX2 the same eight |y| lanes (s[j]: lane j % 4 of accumulator j / 4) and the same
+// combination, so both paths give the same bits; y is finite (the loader rejects NaN), so the
+// extremes do not depend on the order.
 SignalStats signal_stats(std::span<const float> y) {
   if (use_avx2()) return signal_stats_avx2(y);
   const std::size_t n = y.size();
-  __m128 lo = _mm_set1_ps(y[0]), hi = lo;
-  __m128d s0 = _mm_setzero_pd(), s1 = _mm_setzero_pd();
-  const __m128 sign = _mm_set1_ps(-0.0f);
+  SignalStats st{y[0], y[0], 0.0};
+  double s[8] = {};
   std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const __m128 v = _mm_loadu_ps(y.data() + i);
-    lo = _mm_min_ps(lo, v);
-    hi = _mm_max_ps(hi, v);
-    const __m128 a = _mm_andnot_ps(sign, v);
-    s0 = _mm_add_pd(s0, _mm_cvtps_pd(a));
-    s1 = _mm_add_pd(s1, _mm_cvtps_pd(_mm_movehl_ps(a, a)));
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) s[j] += std::abs(y[i + j]);
+  st.sum_abs = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+  for (std::size_t k = 0; k < n; ++k) {
+    st.lo = std::min(st.lo, y[k]);
+    st.hi = std::max(st.hi, y[k]);
   }
-  alignas(16) float l4[4], h4[4];
-  alignas(16) double d0[2], d1[2];
-  _mm_store_ps(l4, lo);
-  _mm_store_ps(h4, hi);
-  _mm_store_pd(d0, s0);
-  _mm_store_pd(d1, s1);
-  SignalStats st{std::min(std::min(l4[0], l4[1]), std::min(l4[2], l4[3])),
-                 std::max(std::max(h4[0], h4[1]), std::max(h4[2], h4[3])), (d0[0] + d0[1]) + (d1[0] + d1[1])};
-  for (; i < n; ++i) {
-    st.lo = std::min(st.lo, y[i]);
-    st.hi = std::max(st.hi, y[i]);
-    st.sum_abs += std::abs(y[i]);
-  }
+  for (; i < n; ++i) st.sum_abs += std::abs(y[i]);
   return st;
 }
 
@@ -148,20 +118,32 @@ SignalStats signal_stats(std::span<const float> y) {
   return sab / std::sqrt(saa * sbb);  // NaN for a constant channel, as numpy
 }
 
-// np.corrcoef(L, R)[0, 1] in float64: means, then the three centred sums in one pass.
+// np.corrcoef(L, R)[0, 1] in float64: means, then the three centred sums in one pass. Without
+// AVX2 the same eight lanes (s[j]: lane j % 4 of accumulator j / 4) and the same combination,
+// so both paths give the same bits.
 double pearson(std::span<const float> a, std::span<const float> b) {
   if (use_avx2()) return pearson_avx2(a, b);
   const std::size_t n = a.size();
-  const double ma = sum4(n, [&](std::size_t i) { return double(a[i]); }) / static_cast<double>(n);
-  const double mb = sum4(n, [&](std::size_t i) { return double(b[i]); }) / static_cast<double>(n);
-  double sab[2] = {}, saa[2] = {}, sbb[2] = {};
-  for (std::size_t i = 0; i < n; ++i) {
+  auto lanes8 = [](const double* s) { return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])); };
+  double sa[8] = {}, sb[8] = {};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) sa[j] += a[i + j], sb[j] += b[i + j];
+  double ta = lanes8(sa), tb = lanes8(sb);
+  for (std::size_t k = i; k < n; ++k) ta += a[k], tb += b[k];
+  const double ma = ta / static_cast<double>(n), mb = tb / static_cast<double>(n);
+  double ab[8] = {}, aa[8] = {}, bb[8] = {};
+  for (i = 0; i + 8 <= n; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) {
+      const double da = a[i + j] - ma, db = b[i + j] - mb;
+      ab[j] += da * db, aa[j] += da * da, bb[j] += db * db;
+    }
+  double sab = lanes8(ab), saa = lanes8(aa), sbb = lanes8(bb);
+  for (; i < n; ++i) {
     const double da = a[i] - ma, db = b[i] - mb;
-    sab[i & 1] += da * db;
-    saa[i & 1] += da * da;
-    sbb[i & 1] += db * db;
+    sab += da * db, saa += da * da, sbb += db * db;
   }
-  return (sab[0] + sab[1]) / std::sqrt((saa[0] + saa[1]) * (sbb[0] + sbb[1]));  // NaN for a constant channel, as numpy
+  return sab / std::sqrt(saa * sbb);  // NaN for a constant channel, as numpy
 }
 
 }  // namespace

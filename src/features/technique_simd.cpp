@@ -8,17 +8,14 @@
 #include <complex>
 #include <limits>
 
+#include "echoelml/core/cpu.h"
+
 #include "hpss_common.h"
 
 namespace echoelml::features::detail {
 namespace {
 
-// Run-time choice, made once (function-local: __builtin_cpu_supports needs the CPU model
-// initialised, which is only guaranteed after static initialisation).
-bool use_avx2() {
-  static const bool v = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return v;
-}
+bool use_avx2() { return core::use_avx2(); }
 
 [[gnu::target("avx2")]] std::size_t window_frame_avx2(const float* src, const double* w, std::size_t n, double* out) {
   std::size_t k = 0;
@@ -297,27 +294,36 @@ double to_complex64_abs_sum(const double* spec, std::size_t n, float* x, float* 
   return r;
 }
 
+namespace {
+
+// The AVX2 sums' lanes without AVX2: s[4j + l] is lane l of accumulator j, combined as the
+// AVX2 builds combine them, so both paths give the same bits.
+template <typename Term>
+double sum16_lanes(std::size_t n, Term term) {
+  double s[16] = {};
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (std::size_t j = 0; j < 16; ++j) s[j] += term(i + j);
+  double t[4];
+  for (std::size_t l = 0; l < 4; ++l) t[l] = (s[l] + s[4 + l]) + (s[8 + l] + s[12 + l]);
+  double r = (t[0] + t[1]) + (t[2] + t[3]);
+  for (; i < n; ++i) r += term(i);
+  return r;
+}
+
+}  // namespace
+
 double sum_f64(const float* v, std::size_t n) {
   if (use_avx2()) return sum_f64_avx2(v, n);
-  double a[4] = {};
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int j = 0; j < 4; ++j) a[j] += v[i + static_cast<std::size_t>(j)];
-  for (; i < n; ++i) a[0] += v[i];
-  return (a[0] + a[1]) + (a[2] + a[3]);
+  return sum16_lanes(n, [&](std::size_t i) { return static_cast<double>(v[i]); });
 }
 
 double sum_sq_dev(const float* v, std::size_t n, double mean) {
   if (use_avx2()) return sum_sq_dev_avx2(v, n, mean);
-  double a[4] = {};
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int j = 0; j < 4; ++j) {
-      const double d = v[i + static_cast<std::size_t>(j)] - mean;
-      a[j] += d * d;
-    }
-  for (; i < n; ++i) a[0] += (v[i] - mean) * (v[i] - mean);
-  return (a[0] + a[1]) + (a[2] + a[3]);
+  return sum16_lanes(n, [&](std::size_t i) {
+    const double d = static_cast<double>(v[i]) - mean;
+    return d * d;
+  });
 }
 
 void harmonic_bins(const float* x, const float* hm, const float* pm, float margin, bool split, std::size_t n,
@@ -338,13 +344,22 @@ void overlap_add(const float* f, const double* window, double scale, std::size_t
 
 double normalised_abs_sum(const double* ola, const double* wss, std::size_t n) {
   const double tiny = std::numeric_limits<float>::min();
-  std::size_t k = 0;
-  double acc = use_avx2() ? normalised_abs_sum_avx2(ola, wss, n, k) : 0.0;
-  double a[2] = {};
-  for (; k < n; ++k) {
+  auto term = [&](std::size_t k) {
     const double v = wss[k] > tiny ? ola[k] / wss[k] : ola[k];
-    a[k & 1] += std::abs(static_cast<float>(v));
+    return static_cast<double>(std::abs(static_cast<float>(v)));
+  };
+  std::size_t k = 0;
+  double acc;
+  if (use_avx2()) {
+    acc = normalised_abs_sum_avx2(ola, wss, n, k);
+  } else {  // the AVX2 build's lanes: s[j] is lane j % 4 of accumulator j / 4
+    double s[8] = {};
+    for (; k + 8 <= n; k += 8)
+      for (std::size_t j = 0; j < 8; ++j) s[j] += term(k + j);
+    acc = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
   }
+  double a[2] = {};
+  for (; k < n; ++k) a[k & 1] += term(k);
   return acc + (a[0] + a[1]);
 }
 

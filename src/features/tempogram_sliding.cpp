@@ -35,6 +35,7 @@
 #include <limits>
 #include <numbers>
 
+#include "echoelml/core/cpu.h"
 #include "echoelml/dsp/fft.h"
 #include "echoelml/dsp/stft.h"
 
@@ -256,7 +257,7 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
   dsp::RealBuffer frame(dsp::fft_alloc_real(static_cast<std::size_t>(L)));
   dsp::ComplexBuffer spec(dsp::fft_alloc_complex(w + 1));
 
-  static const bool cpu_avx2 = __builtin_cpu_supports("avx2");
+  static const bool cpu_avx2 = core::use_avx2();
   const bool avx2 = opt.avx2 && cpu_avx2;
   const double tiny = std::numeric_limits<double>::min();
   double b = 0.0;  // bound on the state's error (norm over L bins / sqrt(L))
