@@ -8,6 +8,7 @@
 #include "echoelml/core/error.h"
 #include "echoelml/features/autocorr.h"
 #include "echoelml/features/sets.h"
+#include "technique_simd.h"
 #include "technique_stream.h"
 
 namespace echoelml::features {
@@ -65,11 +66,8 @@ SignalStats signal_stats(std::span<const float> y) {
   if (use_avx2()) return signal_stats_avx2(y);
   const std::size_t n = y.size();
   SignalStats st{y[0], y[0], 0.0};
-  double s[8] = {};
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) s[j] += std::abs(y[i + j]);
-  st.sum_abs = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+  st.sum_abs = detail::eight_lane_sum(n, i, [&](std::size_t k) { return static_cast<double>(std::abs(y[k])); });
   for (std::size_t k = 0; k < n; ++k) {
     st.lo = std::min(st.lo, y[k]);
     st.hi = std::max(st.hi, y[k]);
@@ -124,12 +122,10 @@ SignalStats signal_stats(std::span<const float> y) {
 double pearson(std::span<const float> a, std::span<const float> b) {
   if (use_avx2()) return pearson_avx2(a, b);
   const std::size_t n = a.size();
-  auto lanes8 = [](const double* s) { return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])); };
-  double sa[8] = {}, sb[8] = {};
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) sa[j] += a[i + j], sb[j] += b[i + j];
-  double ta = lanes8(sa), tb = lanes8(sb);
+  using detail::lanes8_total;
+  std::size_t i = 0, ib = 0;
+  double ta = detail::eight_lane_sum(n, i, [&](std::size_t k) { return static_cast<double>(a[k]); });
+  double tb = detail::eight_lane_sum(n, ib, [&](std::size_t k) { return static_cast<double>(b[k]); });
   for (std::size_t k = i; k < n; ++k) ta += a[k], tb += b[k];
   const double ma = ta / static_cast<double>(n), mb = tb / static_cast<double>(n);
   double ab[8] = {}, aa[8] = {}, bb[8] = {};
@@ -138,7 +134,7 @@ double pearson(std::span<const float> a, std::span<const float> b) {
       const double da = a[i + j] - ma, db = b[i + j] - mb;
       ab[j] += da * db, aa[j] += da * da, bb[j] += db * db;
     }
-  double sab = lanes8(ab), saa = lanes8(aa), sbb = lanes8(bb);
+  double sab = lanes8_total(ab), saa = lanes8_total(aa), sbb = lanes8_total(bb);
   for (; i < n; ++i) {
     const double da = a[i] - ma, db = b[i] - mb;
     sab += da * db, saa += da * da, sbb += db * db;

@@ -349,18 +349,8 @@ double normalised_abs_sum(const double* ola, const double* wss, std::size_t n) {
     return static_cast<double>(std::abs(static_cast<float>(v)));
   };
   std::size_t k = 0;
-  double acc;
-  if (use_avx2()) {
-    acc = normalised_abs_sum_avx2(ola, wss, n, k);
-  } else {  // the AVX2 build's lanes: s[j] is lane j % 4 of accumulator j / 4
-    double s[8] = {};
-    for (; k + 8 <= n; k += 8)
-      for (std::size_t j = 0; j < 8; ++j) s[j] += term(k + j);
-    acc = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-  }
-  double a[2] = {};
-  for (; k < n; ++k) a[k & 1] += term(k);
-  return acc + (a[0] + a[1]);
+  const double acc = use_avx2() ? normalised_abs_sum_avx2(ola, wss, n, k) : eight_lane_sum(n, k, term);
+  return acc + pair_tail_sum(k, n, term);
 }
 
 void overlap_store(const float* f, const double* window, double scale, std::size_t n, double* ola) {
@@ -379,18 +369,8 @@ double overlap_add_emit_impl(const float* f, const double* window, double scale,
     return static_cast<double>(std::abs(static_cast<float>(wss[k] > tiny ? o / wss[k] : o)));
   };
   std::size_t k = 0;
-  double r;
-  if (avx2) {
-    r = overlap_add_emit_avx2(f, window, scale, n, ola, wss, k);
-  } else {  // the AVX2 build's lanes: s[j] is lane j % 4 of accumulator j / 4
-    double s[8] = {};
-    for (; k + 8 <= n; k += 8)
-      for (std::size_t j = 0; j < 8; ++j) s[j] += term(k + j);
-    r = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-  }
-  double a[2] = {};
-  for (; k < n; ++k) a[k & 1] += term(k);
-  return r + (a[0] + a[1]);
+  const double r = avx2 ? overlap_add_emit_avx2(f, window, scale, n, ola, wss, k) : eight_lane_sum(n, k, term);
+  return r + pair_tail_sum(k, n, term);
 }
 
 }  // namespace

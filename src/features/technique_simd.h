@@ -8,6 +8,30 @@
 
 namespace echoelml::features::detail {
 
+/// The combination of eight float64 lanes that the AVX2 sums use (two 4-double accumulators,
+/// added, then the halves): s[j] is lane j % 4 of accumulator j / 4.
+inline double lanes8_total(const double* s) {
+  return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+/// Without AVX2, an AVX2 sum's full 8-sample steps over term(k), k from `k` on: the same lanes
+/// and combination, so both builds give the same bits. Advances k past the last full step.
+template <typename Term>
+double eight_lane_sum(std::size_t n, std::size_t& k, Term term) {
+  double s[8] = {};
+  for (; k + 8 <= n; k += 8)
+    for (std::size_t j = 0; j < 8; ++j) s[j] += term(k + j);
+  return lanes8_total(s);
+}
+
+/// The tail both builds leave after their 8-sample steps: two lanes, k even and odd.
+template <typename Term>
+double pair_tail_sum(std::size_t k, std::size_t n, Term term) {
+  double a[2] = {};
+  for (; k < n; ++k) a[k & 1] += term(k);
+  return a[0] + a[1];
+}
+
 /// out[k] = double(src[k]) * window[k] for k < n (stft.cpp's framing).
 void window_frame(const float* src, const double* window, std::size_t n, double* out);
 

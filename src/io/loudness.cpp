@@ -379,6 +379,13 @@ struct LoudnessMeter::Impl {
     }
   }
 
+  // Measures the first n buffered frames of every channel.
+  void measure_buffer(std::size_t n) {
+    std::vector<const float*> b(C);
+    for (std::size_t c = 0; c < C; ++c) b[c] = buf[c].data();
+    measure(b.data(), n);
+  }
+
   void measure(const float* const* ch, std::size_t n) {
     if (const std::size_t nseg = n / seg; nseg > 0) filter(ch, nseg);
     std::vector<std::vector<float>> bm(C);
@@ -444,9 +451,7 @@ void LoudnessMeter::add(const float* const* channels, std::size_t frames) {
       for (auto& p : ch) p += n;
       frames -= n;
       if (m.fill == m.window_frames) {
-        std::vector<const float*> b(m.C);
-        for (std::size_t c = 0; c < m.C; ++c) b[c] = m.buf[c].data();
-        m.measure(b.data(), m.window_frames);
+        m.measure_buffer(m.window_frames);
         m.fill = 0;
       }
       continue;
@@ -469,9 +474,7 @@ void LoudnessMeter::add_interleaved(const float* x, std::size_t frames) {
     x += n * m.C;
     frames -= n;
     if (m.fill == m.window_frames) {
-      std::vector<const float*> b(m.C);
-      for (std::size_t c = 0; c < m.C; ++c) b[c] = m.buf[c].data();
-      m.measure(b.data(), m.window_frames);
+      m.measure_buffer(m.window_frames);
       m.fill = 0;
     }
   }
@@ -496,9 +499,7 @@ void LoudnessMeter::commit(std::size_t frames) {
   m.total += frames;
   m.fill += frames;
   while (m.fill >= m.window_frames) {  // the reserve may have run past the window's end
-    std::vector<const float*> b(m.C);
-    for (std::size_t c = 0; c < m.C; ++c) b[c] = m.buf[c].data();
-    m.measure(b.data(), m.window_frames);
+    m.measure_buffer(m.window_frames);
     m.fill -= m.window_frames;
     for (std::size_t c = 0; c < m.C; ++c)
       std::copy_n(m.buf[c].begin() + static_cast<std::ptrdiff_t>(m.window_frames), m.fill, m.buf[c].begin());
@@ -511,9 +512,7 @@ Loudness LoudnessMeter::finish() {
   Impl& m = *impl_;
   if (m.total == 0) throw ParameterError("measure_loudness: empty buffer (" + std::to_string(m.C) + " channels, 0 frames)");
   if (m.fill > 0) {
-    std::vector<const float*> b(m.C);
-    for (std::size_t c = 0; c < m.C; ++c) b[c] = m.buf[c].data();
-    m.measure(b.data(), m.fill);
+    m.measure_buffer(m.fill);
     m.fill = 0;
   }
   Loudness out;
