@@ -8,6 +8,7 @@
 
 #include "echoelml/core/error.h"
 #include "echoelml/dsp/fft.h"
+#include "dsp/stft_lanes.h"
 
 namespace echoelml::dsp {
 
@@ -107,6 +108,63 @@ void stft_blocks(std::span<const float> y, const StftParams& p, std::size_t bloc
   for_each_block(
       y, p, [&](std::size_t t0, std::size_t count, const std::complex<double>* b) { sink(t0, count, b); },
       block);
+}
+
+void stft_magnitude_tiles(std::span<const float> y, const StftParams& p, std::size_t lanes,
+                          const StftTileSink& sink) {
+  validate(p);
+  constexpr std::size_t G = detail::StftLanes::kLanes;
+  if (lanes == 0 || lanes % G != 0)
+    throw ParameterError("stft: tile lanes must be a positive multiple of 4, got " +
+                         std::to_string(lanes));
+  const std::size_t n = y.size(), T = n_frames(n, p);
+  const std::size_t bins = static_cast<std::size_t>(p.n_fft / 2 + 1);
+  std::vector<float> tile(bins * lanes);
+  if (!detail::StftLanes::supports(p.n_fft)) {
+    for_each_block(
+        y, p,
+        [&](std::size_t t0, std::size_t count, const std::complex<double>* b) {
+          std::fill(tile.begin(), tile.end(), 0.0f);
+          for (std::size_t j = 0; j < count; ++j)
+            for (std::size_t k = 0; k < bins; ++k) {
+              const std::complex<float> x(b[j * bins + k]);  // complex64 first, as numpy
+              tile[k * lanes + j] = std::sqrt(x.real() * x.real() + x.imag() * x.imag());
+            }
+          sink(t0, count, tile.data());
+        },
+        lanes);
+    return;
+  }
+  const std::size_t nfft = static_cast<std::size_t>(p.n_fft);
+  const std::ptrdiff_t pad = p.center ? p.n_fft / 2 : 0;
+  detail::StftLanes fft(p.n_fft);
+  static const bool avx2 = core::use_avx2();
+  // Frames reaching past either end of y are copied, padded, into `edge`; frames past the
+  // last one read zeros, so their lanes come out 0.
+  std::vector<float> edge(G * nfft), zeros(nfft, 0.0f);
+  auto frame_at = [&](std::size_t t, std::size_t slot) -> const float* {
+    if (t >= T) return zeros.data();
+    const std::ptrdiff_t start = static_cast<std::ptrdiff_t>(t) * p.hop_length - pad;
+    if (start >= 0 && start + p.n_fft <= static_cast<std::ptrdiff_t>(n)) return y.data() + start;
+    float* f = edge.data() + slot * nfft;
+    for (std::size_t k = 0; k < nfft; ++k) {
+      const std::ptrdiff_t i = start + static_cast<std::ptrdiff_t>(k);
+      float v = 0.0f;
+      if (i >= 0 && i < static_cast<std::ptrdiff_t>(n)) v = y[static_cast<std::size_t>(i)];
+      else if (p.pad_mode == PadMode::Edge && n > 0) v = i < 0 ? y.front() : y.back();
+      f[k] = v;
+    }
+    return f;
+  };
+  for (std::size_t t0 = 0; t0 < T; t0 += lanes) {
+    const std::size_t count = std::min(lanes, T - t0);
+    for (std::size_t g = 0; g < lanes; g += G) {
+      const float* frames[G];
+      for (std::size_t j = 0; j < G; ++j) frames[j] = frame_at(t0 + g + j, j);
+      fft.magnitudes(frames, tile.data() + g, lanes, avx2);
+    }
+    sink(t0, count, tile.data());
+  }
 }
 
 ComplexMatrix stft(std::span<const float> y, const StftParams& p) {

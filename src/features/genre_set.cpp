@@ -89,85 +89,19 @@ struct Workspace {
   // |X|^2 for chroma, kept in the STFT's tiles: tile i = (bins, kLanes) at i * bins * kLanes
   std::vector<float> power;
   Matrix mel;    // (n_mels, T)
-  std::vector<float> mag_frames, tile, mel_tile, checkpoints, valley, peak;
+  std::vector<float> mag_frames, mel_tile, checkpoints, valley, peak;
   MatrixD valley_all, peak_all;
   std::vector<double> centroid, rolloff;
   std::vector<float> pitches, mags;
 };
 
-#if defined(__SSE2__)
-// |X| of bins [0, K - K % 8) of one frame with 8 bins per AVX2 step; the same roundings as the
-// SSE2 loop below (complex128 -> complex64, then sqrt(re^2 + im^2) in float32, no FMA).
-[[gnu::target("avx2")]] std::size_t magnitudes_avx2(const double* b, std::size_t K, float* dst) {
-  std::size_t k = 0;
-  for (; k + 8 <= K; k += 8) {
-    const __m128 f0 = _mm256_cvtpd_ps(_mm256_loadu_pd(b + 2 * k));       // bins k, k+1
-    const __m128 f1 = _mm256_cvtpd_ps(_mm256_loadu_pd(b + 2 * k + 4));   // k+2, k+3
-    const __m128 f2 = _mm256_cvtpd_ps(_mm256_loadu_pd(b + 2 * k + 8));   // k+4, k+5
-    const __m128 f3 = _mm256_cvtpd_ps(_mm256_loadu_pd(b + 2 * k + 12));  // k+6, k+7
-    const __m256 lo = _mm256_insertf128_ps(_mm256_castps128_ps256(f0), f2, 1);
-    const __m256 hi = _mm256_insertf128_ps(_mm256_castps128_ps256(f1), f3, 1);
-    const __m256 re = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m256 im = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
-    _mm256_storeu_ps(dst + k,
-                     _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(re, re), _mm256_mul_ps(im, im))));
-  }
-  return k;
-}
-#endif
-
-// |X| in float32 of `count` frames of double spectra (frame j's bins at spectra[j * K + k]),
-// rounded to complex64 first as np.abs(stft(y)) does, written bin-major into the tile.
-void magnitudes_to_tile(const std::complex<double>* spectra, std::size_t count, std::size_t K,
-                        std::vector<float>& frames, float* tile) {
+// The frame-major copy of a tile that ContrastSelector::run still reads (frame j's bin k at
+// frames[j * Kp + k], Kp = K rounded up to 4).
+void tile_to_frames(const float* tile, std::size_t K, std::vector<float>& frames) {
   const std::size_t Kp = (K + 3) / 4 * 4;
-  frames.resize(kLanes * Kp);
-  // Lanes past the clip's last frame and the padding bins read as 0.
-  if (count < kLanes) std::fill(frames.begin() + static_cast<std::ptrdiff_t>(count * Kp), frames.end(), 0.0f);
-  for (std::size_t j = 0; j < count; ++j)
-    std::fill(frames.begin() + static_cast<std::ptrdiff_t>(j * Kp + K),
-              frames.begin() + static_cast<std::ptrdiff_t>((j + 1) * Kp), 0.0f);
-  for (std::size_t j = 0; j < count; ++j) {
-    const double* b = reinterpret_cast<const double*>(spectra + j * K);
-    float* dst = frames.data() + j * Kp;
-    std::size_t k = 0;
-#if defined(__SSE2__)
-    static const bool avx2 = core::use_avx2();
-    if (avx2) k = magnitudes_avx2(b, K, dst);
-    for (; k + 4 <= K; k += 4) {
-      const __m128 f01 = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k)),
-                                       _mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k + 2)));
-      const __m128 f23 = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k + 4)),
-                                       _mm_cvtpd_ps(_mm_loadu_pd(b + 2 * k + 6)));
-      const __m128 re = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(2, 0, 2, 0));
-      const __m128 im = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(3, 1, 3, 1));
-      _mm_storeu_ps(dst + k, _mm_sqrt_ps(_mm_add_ps(_mm_mul_ps(re, re), _mm_mul_ps(im, im))));
-    }
-#endif
-    for (; k < K; ++k) {
-      const float re = static_cast<float>(b[2 * k]), im = static_cast<float>(b[2 * k + 1]);
-      dst[k] = std::sqrt(re * re + im * im);
-    }
-  }
-  // Transpose (kLanes, Kp) -> (K, kLanes) in 4 x 4 blocks.
-  for (std::size_t k = 0; k < K; k += 4) {
-    const std::size_t kn = std::min<std::size_t>(4, K - k);
-    for (std::size_t j = 0; j < kLanes; j += 4) {
-#if defined(__SSE2__)
-      __m128 r0 = _mm_loadu_ps(frames.data() + j * Kp + k);
-      __m128 r1 = _mm_loadu_ps(frames.data() + (j + 1) * Kp + k);
-      __m128 r2 = _mm_loadu_ps(frames.data() + (j + 2) * Kp + k);
-      __m128 r3 = _mm_loadu_ps(frames.data() + (j + 3) * Kp + k);
-      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-      const __m128 rows[4] = {r0, r1, r2, r3};
-      for (std::size_t i = 0; i < kn; ++i) _mm_storeu_ps(tile + (k + i) * kLanes + j, rows[i]);
-#else
-      for (std::size_t i = 0; i < kn; ++i)
-        for (std::size_t jj = 0; jj < 4; ++jj)
-          tile[(k + i) * kLanes + j + jj] = frames[(j + jj) * Kp + k + i];
-#endif
-    }
-  }
+  frames.assign(kLanes * Kp, 0.0f);
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::size_t j = 0; j < kLanes; ++j) frames[j * Kp + k] = tile[k * kLanes + j];
 }
 
 // One pass over the bins of a tile: rolloff's float32 running sum (with checkpoints), centroid
@@ -253,7 +187,6 @@ class TileReducer {
   TileReducer(std::size_t K, std::size_t T, double sr, Workspace& ws)
       : K_(K), sr_(sr), ws_(ws), mel_(genre_mel_bank()),
         contrast_(detail::contrast_bands(K, ContrastParams{.sr = sr}), kLanes) {
-    ws.tile.assign(K * kLanes, 0.0f);
     ws.mel_tile.assign(mel_.bands * kLanes, 0.0f);
     ws.checkpoints.assign((K + kCheck - 1) / kCheck * kLanes, 0.0f);
     ws.valley.assign(contrast_.n_bands() * kLanes, 0.0f);
@@ -268,9 +201,9 @@ class TileReducer {
     ws.mags.clear();
   }
 
-  void operator()(std::size_t t0, std::size_t count, const std::complex<double>* spectra) {
-    float* tile = ws_.tile.data();
-    magnitudes_to_tile(spectra, count, K_, ws_.mag_frames, tile);
+  void operator()(std::size_t t0, std::size_t count, const float* tile) {
+    tile_ = tile;
+    tile_to_frames(tile, K_, ws_.mag_frames);
     sweep(t0);
     rolloff_and_centroid(t0, count);
     float fmax2[kLanes];
@@ -293,7 +226,7 @@ class TileReducer {
 
  private:
   void sweep(std::size_t t0) {
-    const SweepArgs args{ws_.tile.data(), K_,   mel_, ws_.mel_tile.data(), power_tile(t0),
+    const SweepArgs args{tile_, K_,   mel_, ws_.mel_tile.data(), power_tile(t0),
                          ws_.checkpoints.data(), den_, num_, fmax_};
     static const bool avx2 = core::use_avx2();
     if (avx2) sweep_avx2(args);
@@ -315,7 +248,7 @@ class TileReducer {
       float run = c == 0 ? 0.0f : ws_.checkpoints[(c - 1) * kLanes + j];
       std::size_t bin = std::min(K_, (c + 1) * kCheck) - 1;
       for (std::size_t k = c * kCheck; k < std::min(K_, (c + 1) * kCheck); ++k) {
-        run += ws_.tile[k * kLanes + j];
+        run += tile_[k * kLanes + j];
         if (!(run < thr)) {
           bin = k;
           break;
@@ -335,6 +268,7 @@ class TileReducer {
   Workspace& ws_;
   const MelByBin& mel_;
   detail::ContrastSelector contrast_;
+  const float* tile_ = nullptr;  // the tile being reduced
   float fmax_[kLanes] = {};
   double den_[kLanes] = {}, num_[kLanes] = {};
 };
@@ -374,10 +308,8 @@ GenreFeatures genre_features(std::span<const float> y) {
   const std::size_t K = static_cast<std::size_t>(stft.n_fft / 2 + 1);
   const std::size_t T = dsp::n_frames(y.size(), stft);
   TileReducer reduce(K, T, sr, ws);
-  dsp::stft_blocks(y, stft, kLanes, [&](std::size_t t0, std::size_t count,
-                                        const std::complex<double>* spectra) {
-    reduce(t0, count, spectra);
-  });
+  dsp::stft_magnitude_tiles(y, stft, kLanes, [&](std::size_t t0, std::size_t count,
+                                                 const float* tile) { reduce(t0, count, tile); });
 
   // Centroid, flux (mean(diff(c)) telescopes; numpy gives NaN for one frame, we give 0) and
   // rolloff.

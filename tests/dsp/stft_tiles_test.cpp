@@ -1,0 +1,193 @@
+// stft_magnitude_tiles (the four-lane FFT of dsp/stft_lanes.h for n_fft = 2 * 4^L, the
+// one-frame FFTW path otherwise) against stft_magnitude (FFTW, one frame at a time) and against
+// a long-double DFT; the AVX2 and SSE2 builds of the four-lane kernel give the same bits.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numbers>
+#include <random>
+#include <vector>
+
+#include "dsp/stft_lanes.h"
+#include "echoelml/core/error.h"
+#include "echoelml/dsp/stft.h"
+
+namespace echoelml::dsp {
+namespace {
+
+std::vector<float> test_signal(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> g(0.0f, 0.2f);
+  std::vector<float> y(n);
+  for (std::size_t i = 0; i < n; ++i)
+    y[i] = g(rng) + 0.5f * static_cast<float>(std::sin(0.031 * static_cast<double>(i)));
+  // a quiet stretch: bins far below the frame's largest, where rounding shows first
+  for (std::size_t i = n / 3; i < n / 3 + n / 8 && i < n; ++i) y[i] *= 1e-5f;
+  return y;
+}
+
+struct Collected {
+  Matrix S;  // (bins, T)
+  std::size_t calls = 0;
+  bool padding_zero = true;
+};
+
+Collected collect(std::span<const float> y, const StftParams& p, std::size_t lanes) {
+  const std::size_t bins = static_cast<std::size_t>(p.n_fft / 2 + 1), T = n_frames(y.size(), p);
+  Collected c{Matrix(bins, T)};
+  std::size_t next = 0;
+  stft_magnitude_tiles(y, p, lanes, [&](std::size_t t0, std::size_t count, const float* tile) {
+    EXPECT_EQ(t0, next);
+    next = t0 + count;
+    ++c.calls;
+    for (std::size_t k = 0; k < bins; ++k) {
+      for (std::size_t j = 0; j < count; ++j) c.S(k, t0 + j) = tile[k * lanes + j];
+      for (std::size_t j = count; j < lanes; ++j) c.padding_zero &= tile[k * lanes + j] == 0.0f;
+    }
+  });
+  EXPECT_EQ(next, T);
+  return c;
+}
+
+// Each magnitude within 2 float32 ulps of FFTW's (both round a double spectrum to complex64;
+// the two double FFTs differ by rounding), or within 1e-12 of the frame's largest bin.
+void expect_matches_fftw(std::span<const float> y, const StftParams& p, std::size_t lanes) {
+  const Matrix ref = stft_magnitude(y, p);
+  const Collected got = collect(y, p, lanes);
+  ASSERT_EQ(got.S.rows, ref.rows);
+  ASSERT_EQ(got.S.cols, ref.cols);
+  EXPECT_TRUE(got.padding_zero);
+  std::size_t exact = 0;
+  for (std::size_t t = 0; t < ref.cols; ++t) {
+    float frame_max = 0.0f;
+    for (std::size_t k = 0; k < ref.rows; ++k) frame_max = std::max(frame_max, ref(k, t));
+    for (std::size_t k = 0; k < ref.rows; ++k) {
+      const float a = got.S(k, t), b = ref(k, t);
+      exact += a == b;
+      EXPECT_LE(std::abs(a - b), std::max(2.4e-7f * b, 1e-12f * frame_max))
+          << "n_fft " << p.n_fft << " frame " << t << " bin " << k;
+    }
+  }
+  // Rounding differences of the double FFTs reach the float32 result only rarely.
+  EXPECT_GE(static_cast<double>(exact), 0.97 * static_cast<double>(ref.data.size()));
+}
+
+TEST(StftTiles, FourLaneFftMatchesFftwForEveryFraming) {
+  for (std::size_t n : {std::size_t{100}, std::size_t{2047}, std::size_t{2048}, std::size_t{20000}, std::size_t{44100}}) {
+    const auto y = test_signal(n, static_cast<unsigned>(n));
+    expect_matches_fftw(y, StftParams{}, 16);
+    expect_matches_fftw(y, StftParams{.center = false}, 8);
+    expect_matches_fftw(y, StftParams{.pad_mode = PadMode::Edge}, 4);
+    expect_matches_fftw(y, StftParams{.n_fft = 512, .hop_length = 128}, 16);
+    expect_matches_fftw(y, StftParams{.n_fft = 32, .hop_length = 7}, 4);
+  }
+}
+
+TEST(StftTiles, OtherSizesUseTheOneFrameFft) {
+  EXPECT_FALSE(detail::StftLanes::supports(1024));
+  EXPECT_FALSE(detail::StftLanes::supports(1000));
+  EXPECT_TRUE(detail::StftLanes::supports(8192));
+  const auto y = test_signal(9000, 3);
+  expect_matches_fftw(y, StftParams{.n_fft = 1024, .hop_length = 256}, 8);
+  expect_matches_fftw(y, StftParams{.n_fft = 1000, .hop_length = 250}, 4);
+}
+
+TEST(StftTiles, RejectsLanesThatAreNotAMultipleOfFour) {
+  const auto y = test_signal(4096, 4);
+  const auto sink = [](std::size_t, std::size_t, const float*) {};
+  EXPECT_THROW(stft_magnitude_tiles(y, {}, 6, sink), ParameterError);
+  EXPECT_THROW(stft_magnitude_tiles(y, {}, 0, sink), ParameterError);
+}
+
+TEST(StftTiles, EmptySignalGivesOneSilentFrame) {
+  const std::vector<float> y;
+  const Collected c = collect(y, StftParams{}, 4);
+  ASSERT_EQ(c.S.cols, 1u);
+  for (float v : c.S.data) EXPECT_EQ(v, 0.0f);
+}
+
+// The kernel against a long-double DFT of the windowed frames, relative to the frame's norm.
+TEST(StftLanes, AgreesWithALongDoubleDft) {
+  constexpr int n = 512;
+  const auto y = test_signal(4 * n, 7);
+  const float* frames[4] = {y.data(), y.data() + n, y.data() + 2 * n, y.data() + 3 * n};
+  detail::StftLanes fft(n);
+  std::vector<float> out((n / 2 + 1) * 4);
+  fft.magnitudes(frames, out.data(), 4, true);
+  const auto w = hann_periodic(n);
+  for (int j = 0; j < 4; ++j) {
+    long double norm = 0;
+    for (int m = 0; m < n; ++m) norm += std::pow(static_cast<long double>(frames[j][m]) * w[m], 2);
+    for (int k = 0; k <= n / 2; ++k) {
+      long double re = 0, im = 0;
+      for (int m = 0; m < n; ++m) {
+        const long double x = static_cast<long double>(static_cast<double>(frames[j][m]) * w[m]);
+        const long double a = -2.0L * std::numbers::pi_v<long double> * k * m / n;
+        re += x * std::cos(a);
+        im += x * std::sin(a);
+      }
+      const double mag = static_cast<double>(std::sqrt(re * re + im * im));
+      // float32 rounding of re and im, of the squares' sum and of the root: <= 3 * 2^-24
+      EXPECT_NEAR(out[static_cast<std::size_t>(k) * 4 + j], mag,
+                  1.8e-7 * mag + 1e-14 * static_cast<double>(std::sqrt(norm)))
+          << "frame " << j << " bin " << k;
+    }
+  }
+}
+
+TEST(StftLanes, Avx2AndSse2BuildsGiveTheSameBits) {
+  for (int n : {32, 128, 2048, 8192}) {
+    const auto y = test_signal(static_cast<std::size_t>(4 * n), static_cast<unsigned>(n));
+    const float* frames[4] = {y.data(), y.data() + n, y.data() + 2 * n, y.data() + 3 * n};
+    detail::StftLanes fft(n);
+    const std::size_t stride = 8;  // lanes 4..7 are left alone
+    std::vector<float> a((n / 2 + 1) * stride, -1.0f), b = a;
+    fft.magnitudes(frames, a.data(), stride, true);
+    fft.magnitudes(frames, b.data(), stride, false);
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << "n_fft " << n;
+    for (std::size_t k = 0; k <= static_cast<std::size_t>(n / 2); ++k)
+      for (std::size_t j = 4; j < stride; ++j) EXPECT_EQ(a[k * stride + j], -1.0f);
+  }
+}
+
+// spectra(): the complex64 rows against FFTW's spectrum of the same windowed frames, and the
+// magnitude rows equal to magnitudes()' tile; both builds give the same bits.
+TEST(StftLanes, SpectraKeepTheComplex64Spectrum) {
+  constexpr int n = 2048;
+  constexpr std::size_t bins = n / 2 + 1;
+  const auto y = test_signal(static_cast<std::size_t>(5 * n), 11);
+  const float* frames[4] = {y.data(), y.data() + 700, y.data() + 4 * n, y.data() + 3 * n + 5};
+  detail::StftLanes fft(n);
+  std::vector<float> tile(bins * 4);
+  fft.magnitudes(frames, tile.data(), 4, true);
+  for (bool avx2 : {true, false}) {
+    std::vector<float> x(4 * 2 * bins), mag(4 * bins);
+    float* x_rows[4];
+    float* mag_rows[4];
+    for (std::size_t j = 0; j < 4; ++j) x_rows[j] = x.data() + j * 2 * bins, mag_rows[j] = mag.data() + j * bins;
+    fft.spectra(frames, x_rows, mag_rows, avx2);
+    const auto w = hann_periodic(n);
+    for (std::size_t j = 0; j < 4; ++j) {
+      std::vector<float> one(frames[j], frames[j] + n);
+      const ComplexMatrix X = stft(one, StftParams{.center = false});  // FFTW, one frame
+      std::size_t exact = 0;
+      float peak = 0.0f;
+      for (std::size_t k = 0; k < bins; ++k) peak = std::max(peak, std::abs(X(k, 0)));
+      for (std::size_t k = 0; k < bins; ++k) {
+        const std::complex<float> got(x_rows[j][2 * k], x_rows[j][2 * k + 1]);
+        // glibc's hypotf: double squares and root, rounded once
+        EXPECT_EQ(mag_rows[j][k], std::hypot(got.real(), got.imag())) << "frame " << j << " bin " << k;
+        EXPECT_NEAR(mag_rows[j][k], tile[k * 4 + j], 1.2e-7f * tile[k * 4 + j]);
+        exact += got == X(k, 0);
+        EXPECT_LE(std::abs(got - X(k, 0)), std::max(1.2e-7f * std::abs(X(k, 0)), 1e-12f * peak))
+            << "frame " << j << " bin " << k;
+      }
+      EXPECT_GE(exact, bins * 97 / 100);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace echoelml::dsp
