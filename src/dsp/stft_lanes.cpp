@@ -75,7 +75,9 @@ StftLanes::StftLanes(int n_fft) : n_(n_fft), t_(std::make_unique<Tables>()) {
   t.split_s.resize(t.split_c.size());
   for (std::size_t k = 0; k < t.split_c.size(); ++k)
     unit(static_cast<long double>(k) / n_fft, t.split_c[k], t.split_s[k]);
-  t.work.reset(std::aligned_alloc(64, static_cast<std::size_t>(t.M) * 64));
+  // The four-lane points, then the staged bins of spectra() (48 bytes each, rounded up to 64).
+  const std::size_t staged = (static_cast<std::size_t>(t.M + 1) * 48 + 63) / 64 * 64;
+  t.work.reset(std::aligned_alloc(64, static_cast<std::size_t>(t.M) * 64 + staged));
   if (!t.work) throw std::bad_alloc();
 }
 

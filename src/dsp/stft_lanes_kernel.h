@@ -19,7 +19,7 @@ struct KernelArgs {
   const int* digit_reversed;      // base-4 digit reversal over L digits
   const double* split_c;          // W_n^k, k <= M/2
   const double* split_s;
-  void* work;  // M points of four lanes: M * 64 bytes, 64-byte aligned
+  void* work;  // M points of four lanes (M * 64 bytes), then M + 1 staged bins (48 bytes each)
   int M, L;    // M = n/2 = 4^L, L >= 2
   float* out;  // magnitude tile: |X_j[k]| at out[k * stride + j] (when rows is null)
   std::size_t stride;
