@@ -51,29 +51,39 @@ double mean_of(std::span<const T> v) {
   return acc / static_cast<double>(v.size());
 }
 
-// The mel filterbank by bin: the (band, weight) pairs of its non-zero weights, so a tile adds
-// each power value into the ~2 bands that use it. Within a band the bins are added in
-// ascending order, as MelBank::apply does, so the float32 sums are identical.
-struct MelByBin {
-  struct Entry {
-    std::uint32_t band;
-    float weight;
-  };
-  std::vector<std::uint32_t> start;  // entries of bin k: [start[k], start[k + 1])
-  std::vector<Entry> entries;
+// The mel filterbank by bin. A Slaney bank's triangles overlap pairwise: every bin has weights
+// in at most two adjacent bands, and the lower one never decreases with the bin. So the sweep
+// keeps the sums of two bands (lower[k], lower[k] + 1) in registers and stores a band when the
+// pair moves past it; a bin's weight outside its band's triangle is 0, and adding 0 * p to a
+// non-negative float32 sum leaves it bit-identical, so each band's sum is MelBank::apply's
+// (its non-zero weights' products added in ascending bin order).
+struct MelPairs {
+  std::vector<std::uint32_t> lower;  // per bin: the pair's lower band
+  std::vector<float> w_lower, w_upper;
   std::size_t bands = 0;
 
-  explicit MelByBin(const Matrix& w) : start(w.cols + 1, 0), bands(w.rows) {
+  explicit MelPairs(const Matrix& w) : lower(w.cols), w_lower(w.cols, 0.0f), w_upper(w.cols, 0.0f), bands(w.rows) {
+    std::uint32_t a = 0;
     for (std::size_t k = 0; k < w.cols; ++k) {
+      std::size_t first = w.rows, count = 0;
       for (std::size_t m = 0; m < w.rows; ++m)
-        if (w(m, k) != 0.0f) entries.push_back({static_cast<std::uint32_t>(m), w(m, k)});
-      start[k + 1] = static_cast<std::uint32_t>(entries.size());
+        if (w(m, k) != 0.0f) {
+          if (count++ == 0) first = m;
+        }
+      const bool pair_ok = count < 2 || (count == 2 && w(first + 1, k) != 0.0f && first >= a);
+      if (count > 2 || !pair_ok || (count == 1 && first < a))
+        throw Error("genre features: the mel bank is not pairwise overlapping at bin " + std::to_string(k));
+      if (count == 2) a = static_cast<std::uint32_t>(first);
+      if (count == 1 && first > a + 1) a = static_cast<std::uint32_t>(first - 1);
+      lower[k] = a;
+      if (a < w.rows) w_lower[k] = w(a, k);
+      if (a + 1 < w.rows) w_upper[k] = w(a + 1, k);
     }
   }
 };
 
-const MelByBin& genre_mel_bank() {
-  static const MelByBin bank(dsp::cached_mel_bank(dsp::MelParams{.sr = kAnalysisSr}).dense());
+const MelPairs& genre_mel_bank() {
+  static const MelPairs bank(dsp::cached_mel_bank(dsp::MelParams{.sr = kAnalysisSr}).dense());
   return bank;
 }
 
@@ -109,7 +119,7 @@ void tile_to_frames(const float* tile, std::size_t K, std::vector<float>& frames
 struct SweepArgs {
   const float* tile;
   std::size_t K;
-  const MelByBin& mel;
+  const MelPairs& mel;
   float* mel_tile;
   float* ptile;  // this tile's slice of Workspace::power
   float* checkpoints;
@@ -136,11 +146,30 @@ static_assert(kLanes == 16);
 }
 [[gnu::always_inline]] inline void store8(float* p, f8 v) { __builtin_memcpy(p, &v, sizeof v); }
 
+// The power tiles (10.6 MB for 30 s) are read again only by chroma, after the whole clip:
+// streaming stores skip reading each line into the cache before it is overwritten.
+[[gnu::always_inline]] inline void stream16(float* dst, const f8* p) {
+  for (int h = 0; h < 2; ++h) {
+    __m128 q[2];
+    __builtin_memcpy(q, &p[h], sizeof q);
+    _mm_stream_ps(dst + 8 * h, q[0]);
+    _mm_stream_ps(dst + 8 * h + 4, q[1]);
+  }
+}
+
+[[gnu::always_inline]] inline void flush_band(const SweepArgs& a, std::uint32_t m, const f8* v) {
+  if (m >= a.mel.bands) return;
+  store8(a.mel_tile + m * kLanes, v[0]);
+  store8(a.mel_tile + m * kLanes + 8, v[1]);
+}
+
 [[gnu::always_inline]] inline void sweep_body(const SweepArgs& a) {
   const std::size_t K = a.K;
   std::fill(a.mel_tile, a.mel_tile + a.mel.bands * kLanes, 0.0f);
   for (std::size_t j = 0; j < kLanes; ++j) a.den[j] = a.num[j] = 0.0;
   f8 cum[2] = {}, bsum[2] = {}, bmom[2] = {}, fmax[2] = {};
+  f8 lo[2] = {}, hi[2] = {};  // the sums of bands `band` and `band + 1`
+  std::uint32_t band = K > 0 ? a.mel.lower[0] : 0;
   for (std::size_t k = 0; k < K; ++k) {
     const float kf = static_cast<float>(k);
     f8 p[2];
@@ -163,15 +192,28 @@ static_assert(kLanes == 16);
         }
       bsum[0] = bsum[1] = bmom[0] = bmom[1] = f8{};
     }
-    for (std::uint32_t e = a.mel.start[k]; e < a.mel.start[k + 1]; ++e) {
-      float* acc = a.mel_tile + a.mel.entries[e].band * kLanes;
-      const float w = a.mel.entries[e].weight;
-      store8(acc, load8(acc) + w * p[0]);
-      store8(acc + 8, load8(acc + 8) + w * p[1]);
+    if (a.mel.lower[k] != band) {  // the pair moves up: its bands below the new pair are done
+      const std::uint32_t next = a.mel.lower[k];
+      flush_band(a, band, lo);
+      if (next == band + 1) {
+        lo[0] = hi[0], lo[1] = hi[1];
+      } else {
+        flush_band(a, band + 1, hi);
+        lo[0] = lo[1] = f8{};
+      }
+      hi[0] = hi[1] = f8{};
+      band = next;
     }
-    store8(a.ptile + k * kLanes, p[0]);
-    store8(a.ptile + k * kLanes + 8, p[1]);
+    const float wl = a.mel.w_lower[k], wu = a.mel.w_upper[k];
+    for (int h = 0; h < 2; ++h) {
+      lo[h] += wl * p[h];
+      hi[h] += wu * p[h];
+    }
+    stream16(a.ptile + k * kLanes, p);
   }
+  flush_band(a, band, lo);
+  flush_band(a, band + 1, hi);
+  _mm_sfence();  // the streamed power before anything reads it
   store8(a.fmax, fmax[0]);
   store8(a.fmax + 8, fmax[1]);
 }
@@ -266,7 +308,7 @@ class TileReducer {
   std::size_t K_;
   double sr_;
   Workspace& ws_;
-  const MelByBin& mel_;
+  const MelPairs& mel_;
   detail::ContrastSelector contrast_;
   const float* tile_ = nullptr;  // the tile being reduced
   float fmax_[kLanes] = {};
