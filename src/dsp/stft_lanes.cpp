@@ -13,7 +13,7 @@
 namespace echoelml::dsp::detail {
 
 namespace lanes {
-void kernel_sse2(const KernelArgs& k) { kernel_dispatch(k); }
+void kernel_sse2(const KernelArgs& k) { kernel_body(k); }
 }  // namespace lanes
 
 namespace {
@@ -75,9 +75,7 @@ StftLanes::StftLanes(int n_fft) : n_(n_fft), t_(std::make_unique<Tables>()) {
   t.split_s.resize(t.split_c.size());
   for (std::size_t k = 0; k < t.split_c.size(); ++k)
     unit(static_cast<long double>(k) / n_fft, t.split_c[k], t.split_s[k]);
-  // The four-lane points, then the staged bins of spectra() (48 bytes each, rounded up to 64).
-  const std::size_t staged = (static_cast<std::size_t>(t.M + 1) * 48 + 63) / 64 * 64;
-  t.work.reset(std::aligned_alloc(64, static_cast<std::size_t>(t.M) * 64 + staged));
+  t.work.reset(std::aligned_alloc(64, static_cast<std::size_t>(t.M) * 64));
   if (!t.work) throw std::bad_alloc();
 }
 
@@ -89,20 +87,7 @@ void StftLanes::magnitudes(const float* const frame[kLanes], float* out, std::si
   const lanes::KernelArgs args{frame,         t.window.data(),  t.pass_ptr.data(),
                                t.digit_reversed.data(), t.split_c.data(), t.split_s.data(),
                                t.work.get(),  t.M,              t.L,
-                               out,           out_stride,       nullptr,
-                               nullptr};
-  if (avx2) lanes::kernel_avx2(args);
-  else lanes::kernel_sse2(args);
-}
-
-void StftLanes::spectra(const float* const frame[kLanes], float* const x_rows[kLanes],
-                        float* const mag_rows[kLanes], bool avx2) {
-  const Tables& t = *t_;
-  const lanes::KernelArgs args{frame,         t.window.data(),  t.pass_ptr.data(),
-                               t.digit_reversed.data(), t.split_c.data(), t.split_s.data(),
-                               t.work.get(),  t.M,              t.L,
-                               nullptr,       0,                x_rows,
-                               mag_rows};
+                               out,           out_stride};
   if (avx2) lanes::kernel_avx2(args);
   else lanes::kernel_sse2(args);
 }

@@ -38,12 +38,6 @@ class StftLanes {
   /// Uses the object's scratch buffers: one object per thread.
   void magnitudes(const float* const frame[kLanes], float* out, std::size_t out_stride, bool avx2);
 
-  /// The same transform with the complex64-rounded spectrum kept: frame j's X[k] goes to
-  /// x_rows[j][2k] (re) and [2k + 1] (im), and |X[k]| to mag_rows[j][k], computed as glibc's
-  /// hypotf (double squares and root, one rounding; magnitudes() uses float32 arithmetic).
-  void spectra(const float* const frame[kLanes], float* const x_rows[kLanes],
-               float* const mag_rows[kLanes], bool avx2);
-
  private:
   struct Tables;
   int n_;

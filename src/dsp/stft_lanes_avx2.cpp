@@ -8,5 +8,5 @@
 #include "dsp/stft_lanes_kernel.inc"
 
 namespace echoelml::dsp::detail::lanes {
-void kernel_avx2(const KernelArgs& k) { kernel_dispatch(k); }
+void kernel_avx2(const KernelArgs& k) { kernel_body(k); }
 }  // namespace echoelml::dsp::detail::lanes

@@ -19,12 +19,10 @@ struct KernelArgs {
   const int* digit_reversed;      // base-4 digit reversal over L digits
   const double* split_c;          // W_n^k, k <= M/2
   const double* split_s;
-  void* work;  // M points of four lanes (M * 64 bytes), then M + 1 staged bins (48 bytes each)
+  void* work;  // M points of four lanes: M * 64 bytes, 64-byte aligned
   int M, L;    // M = n/2 = 4^L, L >= 2
-  float* out;  // magnitude tile: |X_j[k]| at out[k * stride + j] (when rows is null)
+  float* out;  // |X_j[k]| at out[k * stride + j]
   std::size_t stride;
-  float* const* x_rows;    // or frame rows: complex64 X_j[k] at x_rows[j][2k], 2k + 1
-  float* const* mag_rows;  // and |X_j[k]| at mag_rows[j][k]
 };
 
 void kernel_sse2(const KernelArgs& k);

@@ -27,8 +27,6 @@
 #include <string>
 #include <vector>
 
-#include "dsp/stft_lanes.h"
-#include "echoelml/core/cpu.h"
 #include "echoelml/core/error.h"
 #include "echoelml/dsp/fft.h"
 #include "echoelml/dsp/filters.h"
@@ -120,7 +118,6 @@ struct Workspace {
   std::vector<const float*> rows;
   Matrix mel;
   std::unique_ptr<MelRuns> runs;  // of the last bank used (banks are cached for the process)
-  std::unique_ptr<dsp::detail::StftLanes> lanes;  // four-frame FFT of the last n_fft used
 };
 
 Workspace& workspace() {
@@ -159,9 +156,6 @@ class Pass {
     if (!ws_.runs || ws_.runs->w != &bank_->dense()) ws_.runs = std::make_unique<MelRuns>(bank_->dense());
     runs_ = ws_.runs.get();
     ws_.mel_acc.resize(runs_->lo.size() * kL);
-    if (dsp::detail::StftLanes::supports(nfft_) && (!ws_.lanes || ws_.lanes->n_fft() != nfft_))
-      ws_.lanes = std::make_unique<dsp::detail::StftLanes>(nfft_);
-    lanes_ = dsp::detail::StftLanes::supports(nfft_) ? ws_.lanes.get() : nullptr;
     ws_.mel.rows = bank_->dense().rows;
     ws_.mel.cols = T_;
     ws_.mel.data.resize(ws_.mel.rows * T_);  // every element is written by percussive()
@@ -207,10 +201,7 @@ class Pass {
   // most of window_frame's time).
   void analyse_frames(std::size_t a, std::size_t b) {
     for (std::size_t t = a; t < b;) {
-      if (lanes_ != nullptr && t + 4 <= b && inside(t) && inside(t + 3)) {
-        transform4(t);
-        t += 4;
-      } else if (t + 1 < b && inside(t) && inside(t + 1)) {
+      if (t + 1 < b && inside(t) && inside(t + 1)) {
         window_frame2(y_.data() + start_of(t), hop_, window_.data(), static_cast<std::size_t>(nfft_), frame_.get(),
                       frame2_.get());
         transform(t, frame_.get());
@@ -258,25 +249,6 @@ class Pass {
                                             reinterpret_cast<float*>(x_row(t)), m);
     std::fill(m + bins_, m + stride_, 0.0f);  // the last lane group's padding
     moments_.add(m, bins_, sum);
-  }
-
-  // Frames t .. t+3 (inside the signal) through the four-lane FFT (dsp/stft_lanes.h): the
-  // same framing, window and complex64 rounding as transform(), from a different double FFT.
-  void transform4(std::size_t t) {
-    static const bool avx2 = core::use_avx2();
-    const float* frames[4];
-    float* x[4];
-    float* m[4];
-    for (std::size_t j = 0; j < 4; ++j) {
-      frames[j] = y_.data() + start_of(t + j);
-      x[j] = reinterpret_cast<float*>(x_row(t + j));
-      m[j] = mag_row(t + j);
-    }
-    lanes_->spectra(frames, x, m, avx2);
-    for (std::size_t j = 0; j < 4; ++j) {
-      std::fill(m[j] + bins_, m[j] + stride_, 0.0f);  // the last lane group's padding
-      moments_.add(m[j], bins_, sum_f64(m[j], bins_));
-    }
   }
 
   // Median along frequency (kernel (31, 1)) for frames [t0, t1), 8 frames per call.
@@ -426,7 +398,6 @@ class Pass {
   OnsetStrengthParams onset_;
   const dsp::MelBank* bank_ = nullptr;
   const MelRuns* runs_ = nullptr;
-  dsp::detail::StftLanes* lanes_ = nullptr;
   Moments moments_;
   std::size_t computed_ = 0;
   std::size_t base_ = 0;     // padded sample index of ola[0]

@@ -152,42 +152,5 @@ TEST(StftLanes, Avx2AndSse2BuildsGiveTheSameBits) {
   }
 }
 
-// spectra(): the complex64 rows against FFTW's spectrum of the same windowed frames, and the
-// magnitude rows equal to magnitudes()' tile; both builds give the same bits.
-TEST(StftLanes, SpectraKeepTheComplex64Spectrum) {
-  constexpr int n = 2048;
-  constexpr std::size_t bins = n / 2 + 1;
-  const auto y = test_signal(static_cast<std::size_t>(5 * n), 11);
-  const float* frames[4] = {y.data(), y.data() + 700, y.data() + 4 * n, y.data() + 3 * n + 5};
-  detail::StftLanes fft(n);
-  std::vector<float> tile(bins * 4);
-  fft.magnitudes(frames, tile.data(), 4, true);
-  for (bool avx2 : {true, false}) {
-    std::vector<float> x(4 * 2 * bins), mag(4 * bins);
-    float* x_rows[4];
-    float* mag_rows[4];
-    for (std::size_t j = 0; j < 4; ++j) x_rows[j] = x.data() + j * 2 * bins, mag_rows[j] = mag.data() + j * bins;
-    fft.spectra(frames, x_rows, mag_rows, avx2);
-    const auto w = hann_periodic(n);
-    for (std::size_t j = 0; j < 4; ++j) {
-      std::vector<float> one(frames[j], frames[j] + n);
-      const ComplexMatrix X = stft(one, StftParams{.center = false});  // FFTW, one frame
-      std::size_t exact = 0;
-      float peak = 0.0f;
-      for (std::size_t k = 0; k < bins; ++k) peak = std::max(peak, std::abs(X(k, 0)));
-      for (std::size_t k = 0; k < bins; ++k) {
-        const std::complex<float> got(x_rows[j][2 * k], x_rows[j][2 * k + 1]);
-        // glibc's hypotf: double squares and root, rounded once
-        EXPECT_EQ(mag_rows[j][k], std::hypot(got.real(), got.imag())) << "frame " << j << " bin " << k;
-        EXPECT_NEAR(mag_rows[j][k], tile[k * 4 + j], 1.2e-7f * tile[k * 4 + j]);
-        exact += got == X(k, 0);
-        EXPECT_LE(std::abs(got - X(k, 0)), std::max(1.2e-7f * std::abs(X(k, 0)), 1e-12f * peak))
-            << "frame " << j << " bin " << k;
-      }
-      EXPECT_GE(exact, bins * 97 / 100);
-    }
-  }
-}
-
 }  // namespace
 }  // namespace echoelml::dsp
