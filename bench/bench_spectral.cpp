@@ -16,6 +16,7 @@
 #include "echoelml/features/mel.h"
 #include "echoelml/io/audio.h"
 #include "features/simd_math.h"
+#include "features/spectral_common.h"
 #include "features/technique_simd.h"
 
 using namespace echoelml;
@@ -68,6 +69,34 @@ void BM_Rms(benchmark::State& st) {
 void BM_SpectralContrast(benchmark::State& st) {
   const auto& c = clip();
   for (auto _ : st) benchmark::DoNotOptimize(features::spectral_contrast(c.S, {.sr = c.sr}));
+}
+// spectral_contrast's peak/valley selection alone (ContrastSelector, the genre set's kernel)
+// on the clip's tiles of 16 frames, per instruction set (arg: 0 SSE2, 1 AVX2, 2 AVX-512; -1:
+// the tile copies alone). Each tile is first copied into one working tile, as the genre set's
+// STFT writes it, so the selection reads it from cache as it does there.
+void BM_ContrastSelectTiles(benchmark::State& st) {
+  using features::detail::ContrastIsa;
+  using features::detail::ContrastSelector;
+  constexpr std::size_t L = features::detail::kTileLanes;
+  const bool select = st.range(0) >= 0;
+  const auto isa = static_cast<ContrastIsa>(std::max<std::int64_t>(0, st.range(0)));
+  if (!ContrastSelector::supported(isa)) return st.SkipWithError("instruction set not available");
+  const auto& c = clip();
+  const std::size_t K = c.S.rows, T = c.S.cols, n_tiles = (T + L - 1) / L;
+  std::vector<float> tiles(n_tiles * K * L, 0.0f), tile(K * L);
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::size_t t = 0; t < T; ++t) tiles[(t / L) * K * L + k * L + t % L] = c.S(k, t);
+  ContrastSelector sel(features::detail::contrast_bands(K, {.sr = c.sr}), L);
+  std::vector<float> valley(sel.n_bands() * L), peak(sel.n_bands() * L);
+  for (auto _ : st)
+    for (std::size_t i = 0; i < n_tiles; ++i) {
+      std::copy_n(tiles.data() + i * K * L, K * L, tile.data());
+      benchmark::DoNotOptimize(tile.data());
+      if (select)
+        sel.run_isa(isa, tile.data(), std::min(L, T - i * L), valley.data(), peak.data());
+      benchmark::DoNotOptimize(valley.data());
+      benchmark::DoNotOptimize(peak.data());
+    }
 }
 void BM_EstimateTuning(benchmark::State& st) {
   const auto& c = clip();
@@ -167,6 +196,7 @@ BENCHMARK(BM_SpectralRolloff)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ZeroCrossingRate)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Rms)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SpectralContrast)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ContrastSelectTiles)->Arg(-1)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EstimateTuning)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ChromaStftKnownTuning)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ChromaStft)->Unit(benchmark::kMillisecond);

@@ -99,20 +99,11 @@ struct Workspace {
   // |X|^2 for chroma, kept in the STFT's tiles: tile i = (bins, kLanes) at i * bins * kLanes
   std::vector<float> power;
   Matrix mel;    // (n_mels, T)
-  std::vector<float> mag_frames, mel_tile, checkpoints, valley, peak;
+  std::vector<float> mel_tile, checkpoints, valley, peak;
   MatrixD valley_all, peak_all;
   std::vector<double> centroid, rolloff;
   std::vector<float> pitches, mags;
 };
-
-// The frame-major copy of a tile that ContrastSelector::run still reads (frame j's bin k at
-// frames[j * Kp + k], Kp = K rounded up to 4).
-void tile_to_frames(const float* tile, std::size_t K, std::vector<float>& frames) {
-  const std::size_t Kp = (K + 3) / 4 * 4;
-  frames.assign(kLanes * Kp, 0.0f);
-  for (std::size_t k = 0; k < K; ++k)
-    for (std::size_t j = 0; j < kLanes; ++j) frames[j * Kp + k] = tile[k * kLanes + j];
-}
 
 // One pass over the bins of a tile: rolloff's float32 running sum (with checkpoints), centroid
 // sums, the frame maximum, |X|^2 (kept for piptrack, stored for chroma) and the mel bands.
@@ -245,15 +236,13 @@ class TileReducer {
 
   void operator()(std::size_t t0, std::size_t count, const float* tile) {
     tile_ = tile;
-    tile_to_frames(tile, K_, ws_.mag_frames);
     sweep(t0);
     rolloff_and_centroid(t0, count);
     float fmax2[kLanes];
     for (std::size_t j = 0; j < kLanes; ++j) fmax2[j] = fmax_[j] * fmax_[j];  // max of |X|^2
     detail::tuning_peaks(power_tile(t0), kLanes, count, fmax2, K_, sr_, TuningParams{},
                          ws_.pitches, ws_.mags);
-    contrast_.run(tile, ws_.mag_frames.data(), (K_ + 3) / 4 * 4, count, ws_.valley.data(),
-                  ws_.peak.data());
+    contrast_.run(tile, count, ws_.valley.data(), ws_.peak.data());
     for (std::size_t b = 0; b < contrast_.n_bands(); ++b)
       for (std::size_t j = 0; j < count; ++j) {
         ws_.valley_all(b, t0 + j) = ws_.valley[b * kLanes + j];

@@ -1,7 +1,9 @@
 // Helpers shared by the spectral and chroma features (private to src/features).
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -65,30 +67,52 @@ struct ContrastBand {
 };
 std::vector<ContrastBand> contrast_bands(std::size_t n_bins, const ContrastParams& p);
 
+/// The instruction sets ContrastSelector can run with (tests run each one the CPU has).
+enum class ContrastIsa { kSse2, kAvx2, kAvx512 };
+
 /// Valley and peak (float32 means of the q smallest / largest values, summed in ascending
 /// order as librosa's np.mean over a sorted array) of every band for the frames of a tile.
-/// Bit-identical to spectral_contrast's.
+/// Bit-identical to spectral_contrast's, and the same bits on every ContrastIsa.
 class ContrastSelector {
  public:
   ContrastSelector(std::vector<ContrastBand> bands, std::size_t lanes);
   std::size_t n_bands() const { return bands_.size(); }
-  /// The same frames twice: bin-major `tile` (kTileLanes frames, zero-padded past `count`) and
-  /// frame-major `frames` (frame j's bin k at frames[j * frame_stride + k]).
-  /// valley/peak: [band * kTileLanes + j] for j < count.
+  /// `tile`: kTileLanes frames bin-major (bin k, frame j at tile[k * kTileLanes + j]), lanes
+  /// past `count` zero. valley/peak: [band * kTileLanes + j] for j < count.
+  void run(const float* tile, std::size_t count, float* valley, float* peak);
+  /// The same frames twice (the frame-major copy is not needed any more; kept for callers that
+  /// still pass it): forwards to run(tile, count, valley, peak).
   void run(const float* tile, const float* frames, std::size_t frame_stride, std::size_t count,
            float* valley, float* peak);
+  /// run() on a chosen instruction set (throws ParameterError when the CPU lacks it).
+  void run_isa(ContrastIsa isa, const float* tile, std::size_t count, float* valley,
+               float* peak);
+  /// Whether this CPU can run `isa`; the set run() uses (kSse2 when ECHOELML_NO_AVX2 is set).
+  static bool supported(ContrastIsa isa);
+  static ContrastIsa best_isa();
+
+  /// One comparator of a sorting network: min to `lo`, max to `hi` (ascending).
+  struct Comparator {
+    std::uint16_t lo, hi;
+  };
+  /// How a band with 5 <= q <= 32 is selected (contrast_select.cpp): the q-th best of the
+  /// extremes of `groups` strided groups of bins bounds the candidates.
+  static constexpr std::size_t kNets = 5;
+  struct WidePlan {
+    std::size_t groups = 0;                  // 0: not a wide band
+    std::vector<Comparator> bound_net;       // the q-th of `groups` rows
+    std::array<std::vector<Comparator>, kNets> final_net;  // the q best of 16/24/32/48/64 rows
+  };
 
  private:
-  void run_avx2(const float* tile, const float* frames, std::size_t frame_stride,
-                std::size_t count, float* valley, float* peak);
-  void run_default(const float* tile, const float* frames, std::size_t frame_stride,
-                   std::size_t count, float* valley, float* peak);
-  void run_body(const float* tile, const float* frames, std::size_t frame_stride,
-                std::size_t count, float* valley, float* peak);
-
   std::vector<ContrastBand> bands_;
+  std::vector<WidePlan> plans_;  // per band
   std::size_t lanes_;
-  std::vector<float> lo_, hi_, scratch_;  // scratch_: two sides' candidates of the widest band
+  // Scratch (contrast_select.cpp): the candidate stream, candidate rows of both sides (the peak
+  // side from hi_base_), group extremes, one frame's band (frames done alone).
+  std::vector<float> cand_, groups_, column_;
+  std::vector<std::uint32_t> stream_;
+  std::uint32_t hi_base_ = 0;
 };
 
 /// piptrack's peaks on a tile of a power spectrogram (bin-major, `lanes` frames, `count`
