@@ -12,6 +12,8 @@
 #include "echoelml/features/beat.h"
 #include "echoelml/features/hpss.h"
 #include "echoelml/features/onset.h"
+#include "echoelml/dsp/stft.h"
+#include "features/spectral_common.h"
 #include "features/tempogram_sliding.h"
 
 using namespace echoelml;
@@ -108,4 +110,67 @@ static void BM_Autocorrelate(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(features::temporal_modulation(clip(), 44100.0));
 }
 BENCHMARK(BM_Autocorrelate)->Unit(benchmark::kMillisecond);
+
+// ---- The genre set's stages after its STFT (genre_set.cpp), each with its old build where
+// one is kept, so old and new run side by side in one binary.
+
+namespace {
+// |STFT|^2 of the clip in the genre set's tiles: tile i = (bins, kTileLanes) bin-major.
+struct PowerTiles {
+  std::vector<float> data;
+  std::size_t K = 0, T = 0;
+};
+const PowerTiles& power_tiles() {
+  static const PowerTiles t = [] {
+    const Matrix S = dsp::stft_magnitude(clip());
+    constexpr std::size_t L = features::detail::kTileLanes;
+    PowerTiles p{{}, S.rows, S.cols};
+    p.data.assign((p.T + L - 1) / L * p.K * L, 0.0f);
+    for (std::size_t k = 0; k < p.K; ++k)
+      for (std::size_t t = 0; t < p.T; ++t)
+        p.data[(t / L) * p.K * L + k * L + t % L] = S(k, t) * S(k, t);
+    return p;
+  }();
+  return t;
+}
+}  // namespace
+
+// The chroma filterbank product and means from the genre set's power tiles. Arg: cold (1: the
+// power is evicted from the caches first, as in the genre set, where it was written ~10 ms
+// before and other buffers went through the caches since).
+static void BM_ChromaMeansFromTiles(benchmark::State& state) {
+  const auto& p = power_tiles();
+  std::vector<float> evict(state.range(0) ? (64u << 20) / sizeof(float) : 0);
+  for (auto _ : state) {
+    if (!evict.empty()) {
+      state.PauseTiming();
+      for (std::size_t i = 0; i < evict.size(); i += 16) evict[i] += 1.0f;
+      benchmark::ClobberMemory();
+      state.ResumeTiming();
+    }
+    benchmark::DoNotOptimize(features::detail::chroma_means_from_tiles(
+        p.data.data(), p.K, p.T, features::ChromaParams{.sr = 44100.0}, 0.0));
+  }
+}
+BENCHMARK(BM_ChromaMeansFromTiles)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// check_audio + zero_crossing_rate + rms of the clip: the three passes the genre set made
+// (old) and the fused pass (arg: avx2; clip_stats uses it on AVX2 machines).
+static void BM_ClipStatsSeparate(benchmark::State& state) {
+  const auto& y = clip();
+  for (auto _ : state) {
+    features::detail::check_audio(y, "bench");
+    benchmark::DoNotOptimize(features::detail::zero_crossing_rate_checked(y));
+    benchmark::DoNotOptimize(features::detail::rms_checked(y));
+  }
+}
+BENCHMARK(BM_ClipStatsSeparate)->Unit(benchmark::kMillisecond);
+
+static void BM_ClipStats(benchmark::State& state) {
+  const auto& y = clip();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(features::detail::clip_stats_fused(y, "bench", state.range(0) != 0));
+}
+BENCHMARK(BM_ClipStats)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
 BENCHMARK_MAIN();

@@ -2,9 +2,11 @@
 // __last_beat, backlink walk, __trim_beats).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 
+#include "echoelml/core/cpu.h"
 #include "echoelml/core/error.h"
 #include "echoelml/features/beat.h"
 
@@ -30,6 +32,93 @@ std::vector<float> normalize_onsets(std::span<const float> env) {
   return out;
 }
 
+// Frames [i0, i1) of local_score whose window lies inside x (i - period >= 0, i + period < n),
+// 8 frames per step: each frame's sum is the scalar loop's, the same float64 products added in
+// the same order starting from 0, but 8 independent sums advance together (the scalar loop
+// waits on one addition chain). Compiled twice (SSE2: each vector split in two; AVX2).
+using d4 = double __attribute__((vector_size(32)));
+using f4 = float __attribute__((vector_size(16)));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"  // always inlined into the two builds below
+[[gnu::always_inline]] inline std::size_t score_interior_body(const float* x, const double* kernel,
+                                                              int period, std::size_t i0,
+                                                              std::size_t i1, double* out) {
+  std::size_t i = i0;
+  const auto taps = static_cast<std::size_t>(2 * period + 1);
+  for (; i + 8 <= i1; i += 8) {
+    const float* src = x + (i - static_cast<std::size_t>(period));
+    d4 s0 = {}, s1 = {};
+    for (std::size_t j = 0; j < taps; ++j) {
+      f4 a, b;
+      __builtin_memcpy(&a, src + j, sizeof a);
+      __builtin_memcpy(&b, src + j + 4, sizeof b);
+      const double w = kernel[j];
+      s0 += __builtin_convertvector(a, d4) * w;
+      s1 += __builtin_convertvector(b, d4) * w;
+    }
+    __builtin_memcpy(out + i, &s0, sizeof s0);
+    __builtin_memcpy(out + i + 4, &s1, sizeof s1);
+  }
+  return i;
+}
+#pragma GCC diagnostic pop
+[[gnu::target("avx2")]] std::size_t score_interior_avx2(const float* x, const double* kernel, int period,
+                                                        std::size_t i0, std::size_t i1, double* out) {
+  return score_interior_body(x, kernel, period, i0, i1, out);
+}
+std::size_t score_interior_default(const float* x, const double* kernel, int period, std::size_t i0,
+                                   std::size_t i1, double* out) {
+  return score_interior_body(x, kernel, period, i0, i1, out);
+}
+
+// The first maximum of v[j] = w[j] + c[j], j < m (np.argmax: the first of equal values, as the
+// scalar scan "v > best"): the maximum of the same float64 sums first, 4 per vector (a max is
+// exact), then the first j whose sum equals it. False (nothing written) when a sum is NaN,
+// where the scan's comparisons differ from a maximum; the caller then scans.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+[[gnu::always_inline]] inline bool first_max_body(const double* w, const double* c, std::size_t m,
+                                                  std::size_t& best, double& best_v) {
+  const double ninf = -std::numeric_limits<double>::infinity();
+  d4 mx = d4{} + ninf;
+  std::int64_t nan = 0;
+  std::size_t j = 0;
+  for (; j + 4 <= m; j += 4) {
+    d4 a, b;
+    __builtin_memcpy(&a, w + j, sizeof a);
+    __builtin_memcpy(&b, c + j, sizeof b);
+    const d4 v = a + b;
+    mx = v > mx ? v : mx;
+    const auto bad = v != v;
+    nan |= bad[0] | bad[1] | bad[2] | bad[3];
+  }
+  double top = std::max(std::max(mx[0], mx[1]), std::max(mx[2], mx[3]));
+  for (; j < m; ++j) {
+    const double v = w[j] + c[j];
+    nan |= v != v;
+    top = v > top ? v : top;
+  }
+  if (nan) return false;
+  for (j = 0; j < m; ++j) {
+    const double v = w[j] + c[j];
+    if (v == top) {
+      best = j;
+      best_v = v;
+      return true;
+    }
+  }
+  return false;  // not reached: some sum equals the maximum
+}
+#pragma GCC diagnostic pop
+[[gnu::target("avx2")]] bool first_max_avx2(const double* w, const double* c, std::size_t m,
+                                            std::size_t& best, double& best_v) {
+  return first_max_body(w, c, m, best, best_v);
+}
+bool first_max_default(const double* w, const double* c, std::size_t m, std::size_t& best,
+                       double& best_v) {
+  return first_max_body(w, c, m, best, best_v);
+}
+
 // scipy.signal.convolve(normalised, exp(-0.5 (j 32 / period)^2) for j = -period..period, "same").
 std::vector<double> local_score(std::span<const float> env, int period) {
   const auto x = normalize_onsets(env);
@@ -40,7 +129,18 @@ std::vector<double> local_score(std::span<const float> env, int period) {
   }
   const auto n = static_cast<std::ptrdiff_t>(x.size());
   std::vector<double> out(x.size(), 0.0);
+  // Frames [period, n - period) have the whole kernel inside x: vectorised, bit-identical.
+  std::size_t v0 = 0, v1 = 0;
+  if (n > 2 * static_cast<std::ptrdiff_t>(period)) {
+    static const bool avx2 = core::use_avx2();
+    const auto i0 = static_cast<std::size_t>(period), i1 = static_cast<std::size_t>(n - period);
+    v0 = i0;
+    v1 = avx2 ? score_interior_avx2(x.data(), kernel.data(), period, i0, i1, out.data())
+              : score_interior_default(x.data(), kernel.data(), period, i0, i1, out.data());
+  }
   for (std::ptrdiff_t i = 0; i < n; ++i) {
+    if (static_cast<std::size_t>(i) == v0 && v1 > v0) i = static_cast<std::ptrdiff_t>(v1);
+    if (i >= n) break;
     double s = 0.0;
     const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(-period, -i);
     const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(period, n - 1 - i);
@@ -68,10 +168,15 @@ void track_dp(const std::vector<double>& localscore, int period, double tightnes
   cumscore.assign(static_cast<std::size_t>(n), 0.0);
   const double thresh = 0.01 * *std::max_element(localscore.begin(), localscore.end());
   bool first_beat = true;
+  static const bool avx2 = core::use_avx2();
+  const auto first_max = avx2 ? first_max_avx2 : first_max_default;
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     std::size_t best = 0;
     double best_v = 0.0;
-    for (std::size_t j = 0; j < txwt.size(); ++j) {
+    // Every candidate inside the clip (the usual case): vectorised, the same choice.
+    const bool done = i + first_off >= 0 &&
+                      first_max(txwt.data(), cumscore.data() + (i + first_off), txwt.size(), best, best_v);
+    for (std::size_t j = 0; !done && j < txwt.size(); ++j) {
       const std::ptrdiff_t src = i + first_off + static_cast<std::ptrdiff_t>(j);
       const double v = src >= 0 ? txwt[j] + cumscore[static_cast<std::size_t>(src)] : txwt[j];
       if (j == 0 || v > best_v) { best = j; best_v = v; }  // np.argmax: first maximum

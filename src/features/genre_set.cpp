@@ -330,7 +330,8 @@ thread_local Workspace tls_workspace;
 
 GenreFeatures genre_features(std::span<const float> y) {
   if (y.empty()) throw ParameterError("genre features: the signal is empty");
-  detail::check_audio(y, "genre features");
+  // check_audio, zero_crossing_rate and rms in one pass over the clip.
+  const detail::ClipStats clip = detail::clip_stats(y, "genre features");
   GenreFeatures f;
   const double sr = kAnalysisSr;
   Workspace& ws = tls_workspace;
@@ -360,10 +361,8 @@ GenreFeatures genre_features(std::span<const float> y) {
   f.tempo = beats.tempo;
   f.n_beats = static_cast<int>(beats.beats.size());
 
-  const auto zcr = detail::zero_crossing_rate_checked(y);  // y passed check_audio above
-  f.zero_crossing_rate = mean_of(std::span<const double>(zcr));
-  const auto rms_frames = detail::rms_checked(y);
-  f.rms = mean_of(std::span<const float>(rms_frames));
+  f.zero_crossing_rate = mean_of(std::span<const double>(clip.zcr));
+  f.rms = mean_of(std::span<const float>(clip.rms));
 
   f.chroma_tuning = detail::tuning_from_peaks(ws.pitches, ws.mags, TuningParams{});
   const auto chroma = detail::chroma_means_from_tiles(ws.power.data(), K, T, ChromaParams{.sr = sr},

@@ -25,6 +25,17 @@ void check_framing(int frame_length, int hop_length, const char* who);
 /// its clip once instead of once per feature: each check is a pass over the whole signal).
 std::vector<double> zero_crossing_rate_checked(std::span<const float> y, const ZcrParams& p = {});
 std::vector<float> rms_checked(std::span<const float> y, const RmsParams& p = {});
+/// The genre set's clip statistics: check_audio(y, who) (ParameterError also for an empty y),
+/// then zero_crossing_rate_checked(y) and rms_checked(y) with default parameters, bit for bit.
+/// On AVX2 machines one fused pass over y (clip_stats_fused), else the three functions.
+struct ClipStats {
+  std::vector<double> zcr;
+  std::vector<float> rms;
+};
+ClipStats clip_stats(std::span<const float> y, const char* who);
+/// The fused pass; avx2 = false runs its SSE2 build (same bits; slower than the three
+/// separate passes, so only the tests use it). avx2 = true needs an AVX2 CPU.
+ClipStats clip_stats_fused(std::span<const float> y, const char* who, bool avx2);
 /// Frames util.frame yields for n samples (padded by frame_length/2 per side when centred);
 /// throws ParameterError when the (padded) input is shorter than one frame.
 std::size_t frame_count(std::size_t n, int frame_length, int hop_length, bool center,
