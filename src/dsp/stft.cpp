@@ -143,7 +143,7 @@ void stft_magnitude_tiles(std::span<const float> y, const StftParams& p, std::si
   thread_local std::unique_ptr<detail::StftLanes> cached;
   if (!cached || cached->n_fft() != p.n_fft) cached = std::make_unique<detail::StftLanes>(p.n_fft);
   detail::StftLanes& fft = *cached;
-  static const bool avx2 = core::use_avx2();
+  static const auto isa = detail::StftLanes::best_isa();
   // Frames reaching past either end of y are copied, padded, into `edge`; frames past the
   // last one read zeros, so their lanes come out 0.
   std::vector<float> edge(G * nfft), zeros(nfft, 0.0f);
@@ -166,7 +166,7 @@ void stft_magnitude_tiles(std::span<const float> y, const StftParams& p, std::si
     for (std::size_t g = 0; g < lanes; g += G) {
       const float* frames[G];
       for (std::size_t j = 0; j < G; ++j) frames[j] = frame_at(t0 + g + j, j);
-      fft.magnitudes(frames, tile.data() + g, lanes, avx2);
+      fft.magnitudes(frames, tile.data() + g, lanes, isa);
     }
     sink(t0, count, tile.data());
   }
