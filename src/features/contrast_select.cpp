@@ -503,11 +503,6 @@ void ContrastSelector::run(const float* tile, std::size_t count, float* valley, 
   run_isa(best_isa(), tile, count, valley, peak);
 }
 
-void ContrastSelector::run(const float* tile, const float*, std::size_t, std::size_t count,
-                           float* valley, float* peak) {
-  run(tile, count, valley, peak);
-}
-
 void ContrastSelector::run_isa(ContrastIsa isa, const float* tile, std::size_t count,
                                float* valley, float* peak) {
   if (!supported(isa))

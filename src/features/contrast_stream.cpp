@@ -92,9 +92,9 @@ void compress_sse2(const float* rows, std::size_t n, const float* b_lo, const fl
   s.m = m;
 }
 
-[[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,popcnt")]] void compress_avx512(const float* rows, std::size_t n,
-                                                const float* b_lo, const float* b_hi,
-                                                std::uint32_t hi_base, Stream& s) {
+[[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,popcnt")]] void compress_avx512(
+    const float* rows, std::size_t n, const float* b_lo, const float* b_hi, std::uint32_t hi_base,
+    Stream& s) {
   const __m512i step = _mm512_set1_epi32(16 << 16), sixteen = _mm512_set1_epi32(16);
   __m512i off = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   __m512i a_lo = _mm512_slli_epi32(off, 16);

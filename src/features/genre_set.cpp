@@ -62,7 +62,8 @@ struct MelPairs {
   std::vector<float> w_lower, w_upper;
   std::size_t bands = 0;
 
-  explicit MelPairs(const Matrix& w) : lower(w.cols), w_lower(w.cols, 0.0f), w_upper(w.cols, 0.0f), bands(w.rows) {
+  explicit MelPairs(const Matrix& w)
+      : lower(w.cols), w_lower(w.cols, 0.0f), w_upper(w.cols, 0.0f), bands(w.rows) {
     std::uint32_t a = 0;
     for (std::size_t k = 0; k < w.cols; ++k) {
       std::size_t first = w.rows, count = 0;

@@ -91,10 +91,6 @@ class ContrastSelector {
   /// `tile`: kTileLanes frames bin-major (bin k, frame j at tile[k * kTileLanes + j]), lanes
   /// past `count` zero. valley/peak: [band * kTileLanes + j] for j < count.
   void run(const float* tile, std::size_t count, float* valley, float* peak);
-  /// The same frames twice (the frame-major copy is not needed any more; kept for callers that
-  /// still pass it): forwards to run(tile, count, valley, peak).
-  void run(const float* tile, const float* frames, std::size_t frame_stride, std::size_t count,
-           float* valley, float* peak);
   /// run() on a chosen instruction set (throws ParameterError when the CPU lacks it).
   void run_isa(ContrastIsa isa, const float* tile, std::size_t count, float* valley,
                float* peak);

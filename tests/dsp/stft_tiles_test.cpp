@@ -75,7 +75,7 @@ void expect_matches_fftw(std::span<const float> y, const StftParams& p, std::siz
 }
 
 TEST(StftTiles, FourLaneFftMatchesFftwForEveryFraming) {
-  for (std::size_t n : {std::size_t{100}, std::size_t{2047}, std::size_t{2048}, std::size_t{20000}, std::size_t{44100}}) {
+  for (std::size_t n : {100, 2047, 2048, 20000, 44100}) {
     const auto y = test_signal(n, static_cast<unsigned>(n));
     expect_matches_fftw(y, StftParams{}, 16);
     expect_matches_fftw(y, StftParams{.center = false}, 8);
