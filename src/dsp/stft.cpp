@@ -8,6 +8,7 @@
 #include <numbers>
 
 #include "echoelml/core/error.h"
+#include "echoelml/dsp/complex_abs.h"
 #include "echoelml/dsp/fft.h"
 #include "dsp/stft_lanes.h"
 
@@ -194,10 +195,10 @@ Matrix stft_magnitude(std::span<const float> y, const StftParams& p) {
     for (std::size_t k = 0; k < bins; ++k) {
       float* dst = S.data.data() + k * T + t0;
       for (std::size_t j = 0; j < count; ++j) {
-        // Round to complex64 first, then |.| in float32, as np.abs(stft(y)) does.
+        // Round to complex64 first, then np.abs in float32.
         const float re = static_cast<float>(bd[2 * (j * bins + k)]);
         const float im = static_cast<float>(bd[2 * (j * bins + k) + 1]);
-        dst[j] = std::sqrt(re * re + im * im);
+        dst[j] = abs_complex64(re, im);
       }
     }
   });

@@ -29,10 +29,10 @@ bool split_zeros(const HpssParams& p) {
   return p.margin_harmonic == 1.0 && p.margin_percussive == 1.0;
 }
 
-// np.abs of complex64 (hypot in float32).
+// np.abs of complex64 (numpy's float32 formula).
 Matrix magnitude(const ComplexMatrix& D) {
   Matrix m(D.rows, D.cols);
-  for (std::size_t i = 0; i < D.data.size(); ++i) m.data[i] = std::hypot(D.data[i].real(), D.data[i].imag());
+  for (std::size_t i = 0; i < D.data.size(); ++i) m.data[i] = dsp::abs_complex64(D.data[i].real(), D.data[i].imag());
   return m;
 }
 

@@ -7,6 +7,8 @@
 #include <complex>
 #include <limits>
 
+#include "echoelml/dsp/complex_abs.h"
+
 namespace echoelml::features::detail {
 
 // util.softmask(X, X_ref, power, split_zeros) for one element.
@@ -41,11 +43,7 @@ inline std::complex<float> apply_mask(std::complex<float> d, float s, float mask
 // step (librosa's operation order, compared bit for bit in the golden tests).
 inline std::complex<float> mask_bin(std::complex<float> d, float mask) { return {mask * d.real(), mask * d.imag()}; }
 
-// np.abs of a complex64 value: glibc's hypotf, which rounds the double-precision
-// sqrt(re^2 + im^2) once (exact squares in double), written out so it vectorises.
-inline float abs_c64(std::complex<float> d) {
-  const double re = d.real(), im = d.imag();
-  return static_cast<float>(std::sqrt(re * re + im * im));
-}
+// np.abs of a complex64 value (numpy's float32 formula, dsp/complex_abs.h).
+inline float abs_c64(std::complex<float> d) { return dsp::abs_complex64(d.real(), d.imag()); }
 
 }  // namespace echoelml::features::detail

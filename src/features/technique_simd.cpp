@@ -1,5 +1,6 @@
-// See technique_simd.h. The AVX2 functions carry [[gnu::target("avx2")]] (never FMA) and are
-// picked once at run time; the others are the baseline SSE2/scalar builds of the same steps.
+// See technique_simd.h. The AVX2 functions carry [[gnu::target("avx2")]] and are picked once at
+// run time; the others are the baseline SSE2/scalar builds of the same steps. Only the np.abs
+// kernels add "fma", for the one fused operation numpy's formula has (dsp/complex_abs.h).
 #include "technique_simd.h"
 
 #include <immintrin.h>
@@ -16,6 +17,11 @@ namespace echoelml::features::detail {
 namespace {
 
 bool use_avx2() { return core::use_avx2(); }
+// numpy's |z| needs a fused multiply-add; AVX2 machines without FMA take the scalar path.
+bool use_avx2_fma() {
+  static const bool v = core::use_avx2() && __builtin_cpu_supports("fma");
+  return v;
+}
 
 [[gnu::target("avx2")]] std::size_t window_frame_avx2(const float* src, const double* w, std::size_t n, double* out) {
   std::size_t k = 0;
@@ -35,39 +41,60 @@ bool use_avx2() { return core::use_avx2(); }
   return k;
 }
 
-// Four bins: rounded to complex64 into x, |X| into mag; returns |X| widened to double.
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256d complex64_abs4(const double* spec, float* x, float* mag) {
-  const __m128 f01 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec));      // re0 im0 re1 im1
-  const __m128 f23 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec + 4));  // re2 im2 re3 im3
-  _mm_storeu_ps(x, f01);
-  _mm_storeu_ps(x + 4, f23);
-  const __m128 re = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(2, 0, 2, 0));
-  const __m128 im = _mm_shuffle_ps(f01, f23, _MM_SHUFFLE(3, 1, 3, 1));
-  const __m256d dr = _mm256_cvtps_pd(re), di = _mm256_cvtps_pd(im);
-  const __m256d sum = _mm256_add_pd(_mm256_mul_pd(dr, dr), _mm256_mul_pd(di, di));
-  const __m128 m = _mm256_cvtpd_ps(_mm256_sqrt_pd(sum));
-  _mm_storeu_ps(mag, m);
-  return _mm256_cvtps_pd(m);
+// np.abs of eight complex64 values (dsp::abs_complex64, numpy's formula) with its special
+// cases: a zero larger part gives 0, a NaN part a quiet NaN, an infinite part +inf. FMA is
+// used only where numpy's formula has it (the fma of ratio^2 + 1); the target adds no
+// contraction elsewhere (ISO C++ mode compiles with -ffp-contract=off).
+[[gnu::target("avx2,fma"), gnu::always_inline]] inline __m256 abs_complex64_8(__m256 re, __m256 im) {
+  const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+  const __m256 inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
+  const __m256 a = _mm256_andnot_ps(sign, re), b = _mm256_andnot_ps(sign, im);
+  const __m256 larger = _mm256_max_ps(a, b), smaller = _mm256_min_ps(a, b);
+  const __m256 ratio = _mm256_div_ps(smaller, larger);
+  __m256 m = _mm256_mul_ps(_mm256_sqrt_ps(_mm256_fmadd_ps(ratio, ratio, one)), larger);
+  m = _mm256_andnot_ps(_mm256_cmp_ps(larger, _mm256_setzero_ps(), _CMP_EQ_OQ), m);
+  m = _mm256_blendv_ps(m, _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN()),
+                       _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+  return _mm256_blendv_ps(m, inf, _mm256_or_ps(_mm256_cmp_ps(a, inf, _CMP_EQ_OQ), _mm256_cmp_ps(b, inf, _CMP_EQ_OQ)));
 }
 
-[[gnu::target("avx2")]] std::size_t to_complex64_and_abs_avx2(const double* spec, std::size_t n, float* x,
-                                                             float* mag) {
-  // Four bins per step: the double square root is the bottleneck, and a 256-bit one does
-  // twice the work per instruction.
+// Eight bins: rounded to complex64 into x, np.abs into mag; returns mag.
+[[gnu::target("avx2,fma"), gnu::always_inline]] inline __m256 complex64_abs8(const double* spec, float* x,
+                                                                            float* mag) {
+  const __m128 f0 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec));  // re0 im0 re1 im1
+  const __m128 f1 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec + 4));
+  const __m128 f2 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec + 8));
+  const __m128 f3 = _mm256_cvtpd_ps(_mm256_loadu_pd(spec + 12));
+  _mm256_storeu_ps(x, _mm256_set_m128(f1, f0));
+  _mm256_storeu_ps(x + 8, _mm256_set_m128(f3, f2));
+  const __m256 lo = _mm256_set_m128(f2, f0), hi = _mm256_set_m128(f3, f1);  // per 128-bit half
+  const __m256 re = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));  // bins 0-3 | 4-7
+  const __m256 im = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+  const __m256 m = abs_complex64_8(re, im);
+  _mm256_storeu_ps(mag, m);
+  return m;
+}
+
+[[gnu::target("avx2,fma")]] std::size_t to_complex64_and_abs_avx2(const double* spec, std::size_t n, float* x,
+                                                                 float* mag) {
   std::size_t k = 0;
-  for (; k + 4 <= n; k += 4) complex64_abs4(spec + 2 * k, x + 2 * k, mag + k);
+  for (; k + 8 <= n; k += 8) complex64_abs8(spec + 2 * k, x + 2 * k, mag + k);
   return k;
 }
 
 // The same, also summing mag over the first n / 16 * 16 bins exactly as sum_f64_avx2 does
 // (accumulator j takes bins 16 i + 4 j .. + 3), so the caller needs no second pass.
-[[gnu::target("avx2")]] std::size_t to_complex64_abs_sum_avx2(const double* spec, std::size_t n, float* x,
-                                                             float* mag, double& sum) {
+[[gnu::target("avx2,fma")]] std::size_t to_complex64_abs_sum_avx2(const double* spec, std::size_t n, float* x,
+                                                                 float* mag, double& sum) {
   __m256d a[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
   std::size_t k = 0;
   for (; k + 16 <= n; k += 16)
-    for (std::size_t j = 0; j < 4; ++j)
-      a[j] = _mm256_add_pd(a[j], complex64_abs4(spec + 2 * (k + 4 * j), x + 2 * (k + 4 * j), mag + k + 4 * j));
+    for (std::size_t h = 0; h < 2; ++h) {
+      const std::size_t b = k + 8 * h;
+      const __m256 m = complex64_abs8(spec + 2 * b, x + 2 * b, mag + b);
+      a[2 * h] = _mm256_add_pd(a[2 * h], _mm256_cvtps_pd(_mm256_castps256_ps128(m)));
+      a[2 * h + 1] = _mm256_add_pd(a[2 * h + 1], _mm256_cvtps_pd(_mm256_extractf128_ps(m, 1)));
+    }
   const __m256d s = _mm256_add_pd(_mm256_add_pd(a[0], a[1]), _mm256_add_pd(a[2], a[3]));
   alignas(32) double l[4];
   _mm256_store_pd(l, s);
@@ -262,18 +289,7 @@ void window_frame2(const float* src, std::size_t hop, const double* window, std:
 }
 
 void to_complex64_and_abs(const double* spec, std::size_t n, float* x, float* mag) {
-  std::size_t k = use_avx2() ? to_complex64_and_abs_avx2(spec, n, x, mag) : 0;
-  // Two bins per SSE2 step; std::sqrt would stay scalar because of errno.
-  for (; k + 2 <= n; k += 2) {
-    const __m128 f0 = _mm_cvtpd_ps(_mm_loadu_pd(spec + 2 * k));      // re0 im0 0 0
-    const __m128 f1 = _mm_cvtpd_ps(_mm_loadu_pd(spec + 2 * k + 2));  // re1 im1 0 0
-    _mm_storeu_ps(x + 2 * k, _mm_movelh_ps(f0, f1));
-    const __m128d d0 = _mm_cvtps_pd(f0), d1 = _mm_cvtps_pd(f1);
-    const __m128d s0 = _mm_mul_pd(d0, d0), s1 = _mm_mul_pd(d1, d1);
-    const __m128d sum = _mm_add_pd(_mm_unpacklo_pd(s0, s1), _mm_unpackhi_pd(s0, s1));
-    const __m128 r = _mm_cvtpd_ps(_mm_sqrt_pd(sum));
-    _mm_storel_pi(reinterpret_cast<__m64*>(mag + k), r);
-  }
+  std::size_t k = use_avx2_fma() ? to_complex64_and_abs_avx2(spec, n, x, mag) : 0;
   for (; k < n; ++k) {
     const float re = static_cast<float>(spec[2 * k]), im = static_cast<float>(spec[2 * k + 1]);
     x[2 * k] = re;
@@ -283,7 +299,7 @@ void to_complex64_and_abs(const double* spec, std::size_t n, float* x, float* ma
 }
 
 double to_complex64_abs_sum(const double* spec, std::size_t n, float* x, float* mag) {
-  if (!use_avx2()) {
+  if (!use_avx2_fma()) {
     to_complex64_and_abs(spec, n, x, mag);
     return sum_f64(mag, n);
   }

@@ -40,7 +40,7 @@ void window_frame2(const float* src, std::size_t hop, const double* window, std:
                    double* out1);
 
 /// Rounds n double-precision bins (interleaved re, im) to complex64 into x and takes np.abs
-/// of each into mag: the double sqrt of the exact double squares, rounded once (hypotf).
+/// of each into mag (dsp::abs_complex64, numpy's float32 formula).
 void to_complex64_and_abs(const double* spec, std::size_t n, float* x, float* mag);
 
 /// to_complex64_and_abs, returning sum_f64(mag, n) (the same bits) from the same pass.

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "echoelml/core/error.h"
+#include "echoelml/dsp/complex_abs.h"
 #include "echoelml/dsp/stft.h"
 #include "echoelml/features/hpss.h"
 #include "echoelml/features/onset.h"
@@ -45,7 +46,7 @@ Reference whole_signal(const std::vector<float>& y) {
   double sum = 0;
   std::vector<double> mag(D.data.size());
   for (std::size_t i = 0; i < D.data.size(); ++i) {
-    mag[i] = static_cast<float>(std::hypot(D.data[i].real(), D.data[i].imag()));
+    mag[i] = dsp::abs_complex64(D.data[i].real(), D.data[i].imag());
     sum += mag[i];
   }
   const double mean = sum / static_cast<double>(mag.size());
