@@ -43,8 +43,9 @@ bool use_avx2_fma() {
 
 // np.abs of eight complex64 values (dsp::abs_complex64, numpy's formula) with its special
 // cases: a zero larger part gives 0, a NaN part a quiet NaN, an infinite part +inf. FMA is
-// used only where numpy's formula has it (the fma of ratio^2 + 1); the target adds no
-// contraction elsewhere (ISO C++ mode compiles with -ffp-contract=off).
+// used only where numpy's formula has it (the fma of ratio^2 + 1). GCC may contract a * b + c
+// in any function with the fma target, so these three keep to steps where no product feeds a
+// sum; simd_abs_test.cpp compares them with the scalar path bit for bit.
 [[gnu::target("avx2,fma"), gnu::always_inline]] inline __m256 abs_complex64_8(__m256 re, __m256 im) {
   const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
   const __m256 inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());

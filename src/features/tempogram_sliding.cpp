@@ -25,6 +25,15 @@
 // the ~3u rounding of |F|^2 / E_t that the per-frame FFT has as well).
 // A frame whose bound exceeds the tolerance is re-anchored; if its window-edge energy still
 // makes the bound too large (U_t >> E_t), it is computed from its windowed samples directly.
+// Execution order: the decisions above depend only on the frame energies and the samples, never
+// on the state, so a scalar pass plans a chunk of frames first (slide + add, or an event: zero
+// reset, anchor spectrum, direct frame's terms, skip) and a bin-major pass then runs the chunk
+// block by block: each block of output bins keeps its state (plus the 4 guard bins the Hann
+// filter reads, carried redundantly by the neighbouring blocks: the same recursion gives the
+// same values) and its sums in registers through all the chunk's frames (twiddles from L1),
+// instead of loading and storing the whole state once per frame. Every value sees the same
+// operations in the same order as in a frame-by-frame loop (acc terms added in frame order),
+// so the result is bit-for-bit the same whatever the block size or build.
 #include "features/tempogram_sliding.h"
 
 #include <immintrin.h>
@@ -32,6 +41,8 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numbers>
 
@@ -45,7 +56,10 @@ namespace {
 constexpr double kU = 0x1p-53;
 constexpr double kFftError = kAnchorFftError;
 
-std::size_t round_up4(std::size_t n) { return (n + 3) / 4 * 4; }
+// A chunk's length bounds the plan's memory: at most kChunkFrames frames, and at most
+// kChunkSpectra stored anchor / direct spectra (pathological envelopes may need one per frame).
+constexpr std::size_t kChunkFrames = 512;
+constexpr std::size_t kChunkSpectra = 16;
 
 // Sums in eight lanes (k % 8, the tail in lane 0) to break the chains of dependent additions;
 // the AVX2 build below runs the same lanes in two registers.
@@ -71,30 +85,224 @@ std::size_t round_up4(std::size_t n) { return (n + 3) / 4 * 4; }
   *u = ((u8[0] + u8[1]) + (u8[2] + u8[3])) + ((u8[4] + u8[5]) + (u8[6] + u8[7]));
 }
 
-[[gnu::always_inline]] inline void slide_body(double* __restrict re, double* __restrict im,
-                                              const double* __restrict c,
-                                              const double* __restrict s, const double* d,
-                                              std::size_t n) {
-  const double dd[4] = {d[0], d[1], d[0], d[1]};
-  for (std::size_t i = 0; i < n; i += 4)
-    for (std::size_t j = 0; j < 4; ++j) {
-      const double a = re[i + j] + dd[j];
-      const double b = im[i + j];
-      re[i + j] = a * c[i + j] - b * s[i + j];
-      im[i + j] = a * s[i + j] + b * c[i + j];
-    }
+// ---- The plan of one chunk of frames ----
+
+struct FrameArgs {
+  double d[2];  ///< slide offsets for even and odd f: (-1)^f x[t-1+W] - x[t-1]
+  double inv4;  ///< the Hann add's scale 1 / (4 E_t)
+};
+enum class StateOp : std::uint8_t { kSlide, kZero, kSet };
+enum class AddOp : std::uint8_t { kNone, kHann, kDirect };
+/// A frame that is not the common slide + Hann add.
+struct Event {
+  std::uint32_t t;  ///< frame index within the chunk
+  StateOp state;
+  AddOp add;
+  std::uint32_t set_slot = 0, direct_slot = 0;  ///< which stored spectrum / terms
+};
+struct Plan {
+  std::size_t P = 0, Q = 0;            ///< state bins (from f = -2) and filtered bins, P = Q + 4
+  std::vector<FrameArgs> frames;       ///< every frame of the chunk
+  std::vector<Event> events;           ///< in frame order
+  std::vector<double> set_re, set_im;  ///< anchors' spectra, P values each
+  std::vector<double> direct;          ///< direct frames' terms |F|^2 / E, Q values each
+  std::size_t spectra() const { return set_re.size() / P + direct.size() / Q; }
+  void clear() {
+    frames.clear();
+    events.clear();
+    set_re.clear();
+    set_im.clear();
+    direct.clear();
+  }
+};
+struct ExecArgs {
+  const Plan* plan;
+  double* re;  ///< the state, P bins, carried from chunk to chunk
+  double* im;
+  const double* c;  ///< twiddles w^{-f} = c + i s
+  const double* s;
+  double* acc;  ///< Q sums
+};
+
+// ---- The bin-major executor: NV state vectors of N bins (N = 2 or 4), NO output vectors ----
+
+// -Wpsabi stays off to the end of the file: GCC reports the vector arguments of the
+// always-inlined helpers there, and they never cross a call.
+#pragma GCC diagnostic ignored "-Wpsabi"
+template <int N>
+struct VecTypes;  // GCC vector types of N doubles and N 64-bit shuffle indices
+template <>
+struct VecTypes<2> {
+  typedef double V __attribute__((vector_size(16)));
+  typedef long long M __attribute__((vector_size(16)));
+};
+template <>
+struct VecTypes<4> {
+  typedef double V __attribute__((vector_size(32)));
+  typedef long long M __attribute__((vector_size(32)));
+};
+template <int N>
+using Vec = typename VecTypes<N>::V;
+template <int N>
+using Mask = typename VecTypes<N>::M;
+
+template <int N>
+[[gnu::always_inline]] inline Vec<N> load(const double* p) {
+  Vec<N> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <int N>
+[[gnu::always_inline]] inline void store(double* p, const Vec<N>& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+template <int N>
+[[gnu::always_inline]] inline Vec<N> splat(double v) {
+  Vec<N> r;
+  for (int l = 0; l < N; ++l) r[l] = v;
+  return r;
 }
 
-// The Hann filter doubled, 2 F = R[f+2] - 0.5 (R[f] + R[f+4]), with the 1/4 folded into
-// inv4 = inv / 4: scaling by powers of two is exact, so this rounds as |F|^2 * inv would.
-[[gnu::always_inline]] inline void hann_power_body(const double* __restrict re,
-                                                   const double* __restrict im, double inv4,
-                                                   double* __restrict acc, std::size_t n) {
-  for (std::size_t f = 0; f < n; ++f) {
-    const double fr = re[f + 2] - 0.5 * (re[f] + re[f + 4]);
-    const double fi = im[f + 2] - 0.5 * (im[f] + im[f + 4]);
-    acc[f] += (fr * fr + fi * fi) * inv4;
+// Output vectors per block: the filter reads 4 bins past the outputs, 2 vectors of 2 bins or
+// one of 4.
+template <int N, int NV>
+inline constexpr int kOut = NV - 4 / N;
+
+// Bins [j N + k, j N + k + N) of the block's state (0 <= k <= 4).
+template <int N, int NV, int K>
+[[gnu::always_inline]] inline Vec<N> bins_at(const Vec<N> (&R)[NV], int j) {
+  if constexpr (K % N == 0) {
+    return R[j + K / N];
+  } else {
+    Mask<N> m;
+    for (int l = 0; l < N; ++l) m[l] = K % N + l;
+    return __builtin_shuffle(R[j + K / N], R[j + K / N + 1], m);
   }
+}
+
+// re/im = (re + d + i im) * (c + i s) per bin, d alternating by the bin's parity.
+template <int N, int NV>
+[[gnu::always_inline]] inline void slide_regs(Vec<N> (&R)[NV], Vec<N> (&M)[NV], const double* c,
+                                              const double* s, const FrameArgs& f) {
+  Vec<N> dd;
+  for (int l = 0; l < N; ++l) dd[l] = f.d[l % 2];
+#pragma GCC unroll 16
+  for (int j = 0; j < NV; ++j) {
+    const Vec<N> a = R[j] + dd, b = M[j], cj = load<N>(c + N * j), sj = load<N>(s + N * j);
+    R[j] = a * cj - b * sj;
+    M[j] = a * sj + b * cj;
+  }
+}
+
+// The Hann filter doubled, 2 F[f] = R[f+2] - 0.5 (R[f] + R[f+4]), with the 1/4 folded into
+// inv4 = inv / 4: scaling by powers of two is exact, so this rounds as |F|^2 * inv would.
+template <int N, int NV>
+[[gnu::always_inline]] inline void hann_regs(const Vec<N> (&R)[NV], const Vec<N> (&M)[NV],
+                                             Vec<N> (&A)[kOut<N, NV>], double inv4) {
+  const Vec<N> half = splat<N>(0.5), vi = splat<N>(inv4);
+#pragma GCC unroll 16
+  for (int j = 0; j < kOut<N, NV>; ++j) {
+    const Vec<N> fr = bins_at<N, NV, 2>(R, j) - half * (R[j] + bins_at<N, NV, 4>(R, j));
+    const Vec<N> fi = bins_at<N, NV, 2>(M, j) - half * (M[j] + bins_at<N, NV, 4>(M, j));
+    A[j] += (fr * fr + fi * fi) * vi;
+  }
+}
+
+// All the chunk's frames for state bins [i0, i0 + N NV) and output bins [i0, i0 + N NO).
+// The twiddles are read from memory (L1): registers hold the state and the sums.
+template <int N, int NV>
+[[gnu::always_inline]] inline void block_body(const ExecArgs& x, std::size_t i0) {
+  constexpr int NO = kOut<N, NV>;
+  const Plan& plan = *x.plan;
+  const double *c = x.c + i0, *s = x.s + i0;
+  Vec<N> R[NV], M[NV], A[NO];
+#pragma GCC unroll 16
+  for (int j = 0; j < NV; ++j) {
+    R[j] = load<N>(x.re + i0 + N * j);
+    M[j] = load<N>(x.im + i0 + N * j);
+  }
+#pragma GCC unroll 16
+  for (int j = 0; j < NO; ++j) A[j] = load<N>(x.acc + i0 + N * j);
+  const FrameArgs* frames = plan.frames.data();
+  std::size_t t = 0;
+  for (const Event& ev : plan.events) {
+    for (; t < ev.t; ++t) {  // the common frames: slide, then add
+      slide_regs<N, NV>(R, M, c, s, frames[t]);
+      hann_regs<N, NV>(R, M, A, frames[t].inv4);
+    }
+    switch (ev.state) {
+      case StateOp::kSlide: slide_regs<N, NV>(R, M, c, s, frames[t]); break;
+      case StateOp::kZero:
+#pragma GCC unroll 16
+        for (int j = 0; j < NV; ++j) R[j] = M[j] = Vec<N>{};
+        break;
+      case StateOp::kSet: {
+        const std::size_t o = ev.set_slot * plan.P + i0;
+#pragma GCC unroll 16
+        for (int j = 0; j < NV; ++j) {
+          R[j] = load<N>(plan.set_re.data() + o + N * j);
+          M[j] = load<N>(plan.set_im.data() + o + N * j);
+        }
+        break;
+      }
+    }
+    switch (ev.add) {
+      case AddOp::kNone: break;
+      case AddOp::kHann: hann_regs<N, NV>(R, M, A, frames[t].inv4); break;
+      case AddOp::kDirect: {
+        const double* terms = plan.direct.data() + ev.direct_slot * plan.Q + i0;
+#pragma GCC unroll 16
+        for (int j = 0; j < NO; ++j) A[j] += load<N>(terms + N * j);
+        break;
+      }
+    }
+    ++t;
+  }
+  for (const std::size_t n = plan.frames.size(); t < n; ++t) {
+    slide_regs<N, NV>(R, M, c, s, frames[t]);
+    hann_regs<N, NV>(R, M, A, frames[t].inv4);
+  }
+  // Vectors NO.. are the next block's first ones, which that block has still to load: only the
+  // last block stores them.
+  const int stored = i0 + N * NO < plan.Q ? NO : NV;
+#pragma GCC unroll 16
+  for (int j = 0; j < NV; ++j)
+    if (j < stored) {
+      store<N>(x.re + i0 + N * j, R[j]);
+      store<N>(x.im + i0 + N * j, M[j]);
+    }
+#pragma GCC unroll 16
+  for (int j = 0; j < NO; ++j) store<N>(x.acc + i0 + N * j, A[j]);
+}
+
+template <int N, int NV>
+[[gnu::always_inline]] inline void execute_body(const ExecArgs& x) {
+  for (std::size_t i0 = 0; i0 < x.plan->Q; i0 += N * kOut<N, NV>) block_body<N, NV>(x, i0);
+}
+
+// Vector width and block per build (bins per vector, state vectors), chosen by measurement:
+// registers hold the state and the sums, the twiddles come from L1. 512-bit vectors were
+// slower on Zen 4 (double-pumped, and 8-bin vectors need two shuffles for the filter); two-bin
+// vectors need none (bins f+2, f+4 are whole vectors) and suit SSE2's 16 registers.
+struct Build {
+  int lanes, vectors;
+  /// output bins per block (the state has 4 more)
+  constexpr std::size_t group() const { return static_cast<std::size_t>(lanes * vectors - 4); }
+};
+constexpr Build kAvx512{4, 8}, kAvx2{4, 6}, kSse2{2, 7};
+
+// AVX-512F implies FMA: contraction is switched off so that a * b + c stays two roundings.
+[[gnu::target("avx512f,avx512vl"), gnu::optimize("fp-contract=off")]] void execute_avx512(
+    const ExecArgs& x) {
+  execute_body<kAvx512.lanes, kAvx512.vectors>(x);
+}
+[[gnu::target("avx2")]] void execute_avx2(const ExecArgs& x) {
+  execute_body<kAvx2.lanes, kAvx2.vectors>(x);
+}
+void execute_sse2(const ExecArgs& x) { execute_body<kSse2.lanes, kSse2.vectors>(x); }
+
+bool cpu_avx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 }
 
 }  // namespace
@@ -131,62 +339,6 @@ void frame_energies_sse2(const float* x, const double* window, std::size_t n, do
                          double* u) {
   energies_body(x, window, n, e, u);
 }
-[[gnu::target("avx2")]] void slide_avx2(double* re, double* im, const double* c, const double* s,
-                                        const double* d, std::size_t n) {
-  slide_body(re, im, c, s, d, n);
-}
-void slide_sse2(double* re, double* im, const double* c, const double* s, const double* d,
-                std::size_t n) {
-  slide_body(re, im, c, s, d, n);
-}
-[[gnu::target("avx2")]] void add_hann_power_avx2(const double* re, const double* im, double inv4,
-                                                 double* acc, std::size_t n) {
-  hann_power_body(re, im, inv4, acc, n);
-}
-void add_hann_power_sse2(const double* re, const double* im, double inv4, double* acc,
-                         std::size_t n) {
-  hann_power_body(re, im, inv4, acc, n);
-}
-
-// slide_body for bins [i, i+4), leaving the new values in r and m too.
-[[gnu::target("avx2"), gnu::always_inline]] inline void slide4_avx2(
-    double* re, double* im, const double* c, const double* s, const __m256d& dd, std::size_t i,
-    __m256d& r, __m256d& m) {
-  const __m256d a = _mm256_add_pd(_mm256_loadu_pd(re + i), dd);
-  const __m256d b = _mm256_loadu_pd(im + i);
-  const __m256d cc = _mm256_loadu_pd(c + i), ss = _mm256_loadu_pd(s + i);
-  r = _mm256_sub_pd(_mm256_mul_pd(a, cc), _mm256_mul_pd(b, ss));
-  m = _mm256_add_pd(_mm256_mul_pd(a, ss), _mm256_mul_pd(b, cc));
-  _mm256_storeu_pd(re + i, r);
-  _mm256_storeu_pd(im + i, m);
-}
-
-// Both passes in one: bins [i, i+4) are slid, then the previous four filtered from the two
-// registers (the +2 bins are the 128-bit halves in between), so the state is read once.
-[[gnu::target("avx2")]] void slide_add_hann_power_avx2(double* re, double* im, const double* c,
-                                                       const double* s, const double* d,
-                                                       double inv4, double* acc, std::size_t n) {
-  const __m256d dd = _mm256_setr_pd(d[0], d[1], d[0], d[1]);
-  const __m256d half = _mm256_set1_pd(0.5), vinv = _mm256_set1_pd(inv4);
-  __m256d r0, m0, r1, m1;
-  slide4_avx2(re, im, c, s, dd, 0, r0, m0);
-  for (std::size_t i = 4; i < n; i += 4) {
-    slide4_avx2(re, im, c, s, dd, i, r1, m1);
-    const __m256d fr = _mm256_sub_pd(_mm256_permute2f128_pd(r0, r1, 0x21),
-                                     _mm256_mul_pd(half, _mm256_add_pd(r0, r1)));
-    const __m256d fi = _mm256_sub_pd(_mm256_permute2f128_pd(m0, m1, 0x21),
-                                     _mm256_mul_pd(half, _mm256_add_pd(m0, m1)));
-    const __m256d p = _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(fr, fr), _mm256_mul_pd(fi, fi)), vinv);
-    _mm256_storeu_pd(acc + i - 4, _mm256_add_pd(_mm256_loadu_pd(acc + i - 4), p));
-    r0 = r1;
-    m0 = m1;
-  }
-}
-void slide_add_hann_power_sse2(double* re, double* im, const double* c, const double* s,
-                               const double* d, double inv4, double* acc, std::size_t n) {
-  slide_body(re, im, c, s, d, n);
-  hann_power_body(re, im, inv4, acc, n - 4);
-}
 
 std::vector<float> linear_ramp_pad(std::span<const float> env, int half) {
   // each side ramps from 0 at the outer end towards the edge value,
@@ -203,22 +355,9 @@ std::vector<float> linear_ramp_pad(std::span<const float> env, int half) {
   return out;
 }
 
-std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
-                                           const SlidingOptions& opt, SlidingStats* stats) {
-  SlidingStats local;
-  SlidingStats& st = stats ? *stats : local;
-  st = {};
-  const std::size_t n = env.size(), w = static_cast<std::size_t>(W);
-  const int L = 2 * W;
-  const auto padded = linear_ramp_pad(env, W / 2);
-  const auto window = dsp::hann_periodic(W);
-
-  // State bins f = -2 .. P-3 at index i = f + 2: 0..W, two guard bins each side for the Hann
-  // filter, and padding to whole vectors. All are true DFT bins, carried by the same
-  // recursion with their own twiddles (|R(-f)| = |R(f)|, so the bound covers the guards).
-  const std::size_t Q = round_up4(w + 1);  // filtered bins (0..W used)
-  const std::size_t P = Q + 4;
-  std::vector<double> re(P), im(P), c(P), s(P), acc(Q, 0.0);
+SlidingBins sliding_bins(int W, std::size_t P) {
+  const std::size_t w = static_cast<std::size_t>(W);
+  const long L = 2 * static_cast<long>(W);
   // w^{-g} = e^{2 pi i g / L} for g in 0..W: computed for g <= W/2, the rest exactly by
   // e^{2 pi i (W - g) / L} = -conj(e^{2 pi i g / L}). For g <= W/2, 4g = m L + r with
   // |r| <= L/2 (integers), so the angle is m pi/2 + theta, theta = pi r / (2L) in [-pi/4, pi/4]:
@@ -231,7 +370,7 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
       ts[g] = ts[w - g];
       continue;
     }
-    const long m = (8 * static_cast<long>(g) + L) / (2 * static_cast<long>(L));
+    const long m = (8 * static_cast<long>(g) + L) / (2 * L);
     const long r = 4 * static_cast<long>(g) - m * L;
     const long double theta = std::numbers::pi_v<long double> * static_cast<long double>(r) / (2.0L * L);
     const double ct = static_cast<double>(std::cos(theta)), sn = static_cast<double>(std::sin(theta));
@@ -242,52 +381,93 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
   }
   // Bin f's value and twiddle by L-periodicity and conjugate symmetry: bin g = f mod L, or the
   // conjugate of bin L - g when g > W.
-  std::vector<std::size_t> src_bin(P);
-  std::vector<bool> conj(P);
+  SlidingBins bins;
+  bins.c.resize(P);
+  bins.s.resize(P);
+  bins.src.resize(P);
+  bins.conj.resize(P);
   for (std::size_t i = 0; i < P; ++i) {
     const long f = static_cast<long>(i) - 2;
     const long g = ((f % L) + L) % L;
-    src_bin[i] = static_cast<std::size_t>(g <= W ? g : L - g);
-    conj[i] = g > W;
-    c[i] = tc[src_bin[i]];
-    s[i] = conj[i] ? -ts[src_bin[i]] : ts[src_bin[i]];
+    bins.src[i] = static_cast<std::size_t>(g <= W ? g : L - g);
+    bins.conj[i] = g > W;
+    bins.c[i] = tc[bins.src[i]];
+    bins.s[i] = bins.conj[i] ? -ts[bins.src[i]] : ts[bins.src[i]];
   }
+  return bins;
+}
+
+std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
+                                           const SlidingOptions& opt, SlidingStats* stats) {
+  SlidingStats local;
+  SlidingStats& st = stats ? *stats : local;
+  st = {};
+  const std::size_t n = env.size(), w = static_cast<std::size_t>(W);
+  const int L = 2 * W;
+  const auto padded = linear_ramp_pad(env, W / 2);
+  const auto window = dsp::hann_periodic(W);
+
+  static const bool cpu_avx2 = core::use_avx2(), cpu_512 = cpu_avx2 && cpu_avx512();
+  const bool avx2 = opt.avx2 && cpu_avx2, avx512 = avx2 && opt.avx512 && cpu_512;
+  const Build build = avx512 ? kAvx512 : avx2 ? kAvx2 : kSse2;
+  auto execute = avx512 ? execute_avx512 : avx2 ? execute_avx2 : execute_sse2;
+
+  // State bins f = -2 .. P-3 at index i = f + 2: 0..W, two guard bins each side for the Hann
+  // filter, and padding to whole blocks. All are true DFT bins, carried by the same
+  // recursion with their own twiddles (|R(-f)| = |R(f)|, so the bound covers the guards).
+  Plan plan;
+  plan.Q = (w + build.group()) / build.group() * build.group();  // filtered bins (0..W used)
+  plan.P = plan.Q + 4;
+  const std::size_t P = plan.P, Q = plan.Q;
+  const SlidingBins bins = sliding_bins(W, P);
+  std::vector<double> re(P, 0.0), im(P, 0.0), acc(Q, 0.0);
+  const ExecArgs args{&plan, re.data(), im.data(), bins.c.data(), bins.s.data(), acc.data()};
+  plan.frames.reserve(kChunkFrames);
 
   dsp::RealFft fft(L);
   dsp::RealBuffer frame(dsp::fft_alloc_real(static_cast<std::size_t>(L)));
   dsp::ComplexBuffer spec(dsp::fft_alloc_complex(w + 1));
 
-  static const bool cpu_avx2 = core::use_avx2();
-  const bool avx2 = opt.avx2 && cpu_avx2;
   const double tiny = std::numeric_limits<double>::min();
   double b = 0.0;  // bound on the state's error (norm over L bins / sqrt(L))
   double prev_u = 0.0;
 
   // Both write the frame zero-padded to L (the zeros again each time: an FFT may use its input
-  // as scratch).
+  // as scratch), and store their spectrum / terms in the plan.
   auto anchor = [&](const float* x, double u) {
     for (std::size_t k = 0; k < w; ++k) frame[k] = static_cast<double>(x[k]);
     std::fill(frame.get() + w, frame.get() + L, 0.0);
     fft.forward(frame.get(), spec.get());
+    const auto slot = static_cast<std::uint32_t>(plan.set_re.size() / P);
     for (std::size_t i = 0; i < P; ++i) {
-      const auto v = spec[src_bin[i]];
-      re[i] = v.real();
-      im[i] = conj[i] ? -v.imag() : v.imag();
+      const auto v = spec[bins.src[i]];
+      plan.set_re.push_back(v.real());
+      plan.set_im.push_back(bins.conj[i] ? -v.imag() : v.imag());
     }
     b = kFftError * kU * std::sqrt(u);
     ++st.anchors;
+    return slot;
   };
   auto direct = [&](const float* x, double inv) {
     for (std::size_t k = 0; k < w; ++k) frame[k] = static_cast<double>(x[k]) * window[k];
     std::fill(frame.get() + w, frame.get() + L, 0.0);
     fft.forward(frame.get(), spec.get());
-    for (std::size_t f = 0; f <= w; ++f) acc[f] += std::norm(spec[f]) * inv;
+    const auto slot = static_cast<std::uint32_t>(plan.direct.size() / Q);
+    for (std::size_t f = 0; f < Q; ++f)
+      plan.direct.push_back(f <= w ? std::norm(spec[f]) * inv : 0.0);
     ++st.direct_frames;
+    return slot;
   };
   // 2 beta + beta^2 for the state error b (see the top of the file)
   auto bound = [&](double state_error, double u, double e) {
     const double beta = (state_error + 5.0 * kU * std::sqrt(u)) / std::sqrt(e);
     return 2.0 * beta + beta * beta;
+  };
+  auto end_frame = [&] {
+    if (plan.frames.size() == kChunkFrames || plan.spectra() >= kChunkSpectra) {
+      execute(args);
+      plan.clear();
+    }
   };
 
   for (std::size_t t = 0; t < n; ++t) {
@@ -297,48 +477,54 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
     else frame_energies_sse2(x, window.data(), w, &e, &u);
     const double inv = 1.0 / e, inv4 = 0.25 * inv;
 
+    Event ev{static_cast<std::uint32_t>(plan.frames.size()), StateOp::kSlide, AddOp::kNone};
+    FrameArgs args_t{{0.0, 0.0}, inv4};
     bool fresh = false;  // state exact up to the anchor's error at this frame
     if (u == 0.0) {      // all-zero frame: its spectrum is exactly 0
-      std::fill(re.begin(), re.end(), 0.0);
-      std::fill(im.begin(), im.end(), 0.0);
+      ev.state = StateOp::kZero;
       b = 0.0;
       ++st.zero_resets;
       fresh = true;
     } else if (t == 0) {
-      anchor(x, u);
+      ev.state = StateOp::kSet;
+      ev.set_slot = anchor(x, u);
       fresh = true;
     } else {
       const double x0 = static_cast<double>(x[-1]), xw = static_cast<double>(x[w - 1]);
-      const double d[2] = {xw - x0, -xw - x0};  // even and odd f: (-1)^f x[t-1+W] - x[t-1]
+      args_t.d[0] = xw - x0;  // even and odd f: (-1)^f x[t-1+W] - x[t-1]
+      args_t.d[1] = -xw - x0;
       b = b * (1.0 + 4.0 * kU) + 6.0 * kU * std::sqrt(prev_u) +
           8.0 * kU * (std::abs(x0) + std::abs(xw));
       const double err = e >= tiny ? bound(b, u, e) : std::numeric_limits<double>::infinity();
-      if (err <= opt.tolerance) {  // the common case: slide and add this frame in one pass
+      if (err <= opt.tolerance) {  // the common case: slide and add this frame
         st.max_bound = std::max(st.max_bound, err);
-        if (avx2) slide_add_hann_power_avx2(re.data(), im.data(), c.data(), s.data(), d, inv4, acc.data(), P);
-        else slide_add_hann_power_sse2(re.data(), im.data(), c.data(), s.data(), d, inv4, acc.data(), P);
+        plan.frames.push_back(args_t);
         prev_u = u;
+        end_frame();
         continue;
       }
-      if (avx2) slide_avx2(re.data(), im.data(), c.data(), s.data(), d, P);
-      else slide_sse2(re.data(), im.data(), c.data(), s.data(), d, P);
     }
     prev_u = u;
-    if (e < tiny) continue;  // librosa leaves such a frame unscaled: it is ~0 anyway
-
-    double err = bound(b, u, e);
-    if (err > opt.tolerance && !fresh && bound(kFftError * kU * std::sqrt(u), u, e) <= opt.tolerance) {
-      anchor(x, u);  // drift, not the window's edges: an exact spectrum fixes it
-      err = bound(b, u, e);
+    if (e >= tiny) {  // else librosa leaves the frame unscaled: it is ~0 anyway
+      double err = bound(b, u, e);
+      if (err > opt.tolerance && !fresh && bound(kFftError * kU * std::sqrt(u), u, e) <= opt.tolerance) {
+        ev.state = StateOp::kSet;  // drift, not the window's edges: an exact spectrum fixes it
+        ev.set_slot = anchor(x, u);
+        err = bound(b, u, e);
+      }
+      if (err > opt.tolerance) {
+        ev.add = AddOp::kDirect;
+        ev.direct_slot = direct(x, inv);
+      } else {
+        st.max_bound = std::max(st.max_bound, err);
+        ev.add = AddOp::kHann;
+      }
     }
-    if (err > opt.tolerance) {
-      direct(x, inv);
-      continue;
-    }
-    st.max_bound = std::max(st.max_bound, err);
-    if (avx2) add_hann_power_avx2(re.data(), im.data(), inv4, acc.data(), Q);
-    else add_hann_power_sse2(re.data(), im.data(), inv4, acc.data(), Q);
+    plan.frames.push_back(args_t);
+    plan.events.push_back(ev);
+    end_frame();
   }
+  if (!plan.frames.empty()) execute(args);
 
   for (std::size_t f = 0; f <= w; ++f) spec[f] = {acc[f], 0.0};
   fft.inverse(spec.get(), frame.get());

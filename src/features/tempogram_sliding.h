@@ -22,7 +22,8 @@ struct SlidingOptions {
   /// (energy at the window's edges) computed from its windowed samples directly. 0 = every
   /// frame directly (tests).
   double tolerance = 1e-12;
-  bool avx2 = true;  ///< use the AVX2 kernels when the CPU has them (false: SSE2 build)
+  bool avx2 = true;    ///< use the AVX2 kernels when the CPU has them (false: SSE2 build)
+  bool avx512 = true;  ///< with avx2: the AVX-512VL build of the executor where the CPU has it
 };
 
 struct SlidingStats {
@@ -37,29 +38,21 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
                                            const SlidingOptions& opt = {},
                                            SlidingStats* stats = nullptr);
 
-// Kernels, each with an AVX2 and an SSE2 build of the same operations in the same order (no
-// FMA), so both give the same bits. Exposed for the tests that check exactly that.
+/// The state's bins f = -2 .. P-3 (index f + 2): the twiddle w^{-f} = c + i s (w = e^{-2 pi i / L},
+/// L = 2W), and where the bin's value lies in an L-point real FFT's output (bin src, conjugated
+/// when conj), by L-periodicity and conjugate symmetry. Exposed for the tests' reference loop.
+struct SlidingBins {
+  std::vector<double> c, s;
+  std::vector<std::size_t> src;
+  std::vector<bool> conj;
+};
+SlidingBins sliding_bins(int W, std::size_t P);
+
+// Kernels with an AVX2 and an SSE2 build of the same operations in the same order (no FMA), so
+// both give the same bits. Exposed for the tests that check exactly that.
 
 /// E = sum (x[k] w[k])^2 and U = sum x[k]^2 over k < n (x float32 widened to double).
 void frame_energies_avx2(const float* x, const double* window, std::size_t n, double* e, double* u);
 void frame_energies_sse2(const float* x, const double* window, std::size_t n, double* e, double* u);
-
-/// One slide for n bins (n % 4 == 0): re/im[i] = (re[i] + d[i % 2] + i im[i]) * (c[i] + i s[i]).
-void slide_avx2(double* re, double* im, const double* c, const double* s, const double* d,
-                std::size_t n);
-void slide_sse2(double* re, double* im, const double* c, const double* s, const double* d,
-                std::size_t n);
-
-/// acc[f] += |2 F[f]|^2 * inv4 for f < n, 2 F[f] = R[f+2] - 0.5 (R[f] + R[f+4]) with
-/// R = re + i im (bins stored from -2): the periodic Hann window as a 3-tap filter on the
-/// spectrum, doubled; pass inv4 = inv / 4 to add |F|^2 * inv (powers of two scale exactly).
-void add_hann_power_avx2(const double* re, const double* im, double inv4, double* acc, std::size_t n);
-void add_hann_power_sse2(const double* re, const double* im, double inv4, double* acc, std::size_t n);
-
-/// slide(re, im, c, s, d, n) then add_hann_power(re, im, inv4, acc, n - 4), in one pass.
-void slide_add_hann_power_avx2(double* re, double* im, const double* c, const double* s,
-                               const double* d, double inv4, double* acc, std::size_t n);
-void slide_add_hann_power_sse2(double* re, double* im, const double* c, const double* s,
-                               const double* d, double inv4, double* acc, std::size_t n);
 
 }  // namespace echoelml::features::detail

@@ -1,17 +1,21 @@
 // The sliding-DFT tempogram mean (src/features/tempogram_sliding.cpp) against the per-frame
 // reference (tempogram_mean_reference: one FFT, inverse FFT and max-normalisation per frame,
 // as librosa runs it) on random, real and adversarial envelopes; its error bound; the anchor
-// FFT's accuracy against a long double DFT; AVX2 and SSE2 builds giving the same bits.
+// FFT's accuracy against a long double DFT; AVX2 and SSE2 builds giving the same bits; the
+// bin-major executor against the frame-by-frame loop it replaced, bit for bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "echoelml/dsp/fft.h"
+#include "echoelml/dsp/stft.h"
 #include "echoelml/features/beat.h"
 #include "features/tempogram_sliding.h"
 #include "support/shared_data.h"
@@ -67,6 +71,96 @@ std::vector<float> adversarial_envelope(int W) {
   env.push_back(1e3f);
   for (std::size_t i = 0; i < w; ++i) env.push_back(i % 5 == 0 ? 1e-3f : 0.0f);
   return env;
+}
+
+// The frame-by-frame loop the sliding tempogram ran before its bin-major executor, in plain
+// scalar code: the same decisions, and per frame the whole state slid, then Hann-filtered into
+// acc (or an anchor FFT, a zero reset, a directly computed frame). Bit-exact reference.
+std::vector<double> frame_major_reference(const std::vector<float>& env, int W, double tol,
+                                          detail::SlidingStats& st) {
+  constexpr double kU = 0x1p-53, kFft = detail::kAnchorFftError;
+  st = {};
+  const std::size_t n = env.size(), w = static_cast<std::size_t>(W);
+  const int L = 2 * W;
+  const auto padded = detail::linear_ramp_pad(env, W / 2);
+  const auto window = dsp::hann_periodic(W);
+  const std::size_t Q = (w + 4) / 4 * 4, P = Q + 4;
+  const auto bins = detail::sliding_bins(W, P);
+  std::vector<double> re(P, 0.0), im(P, 0.0), acc(Q, 0.0);
+  dsp::RealFft fft(L);
+  dsp::RealBuffer in(dsp::fft_alloc_real(static_cast<std::size_t>(L)));
+  dsp::ComplexBuffer spec(dsp::fft_alloc_complex(w + 1));
+  auto transform = [&](const float* x, bool windowed) {
+    std::fill(in.get(), in.get() + L, 0.0);
+    for (std::size_t k = 0; k < w; ++k)
+      in[k] = static_cast<double>(x[k]) * (windowed ? window[k] : 1.0);
+    fft.forward(in.get(), spec.get());
+  };
+  double b = 0.0, prev_u = 0.0;
+  auto anchor = [&](const float* x, double u) {
+    transform(x, false);
+    for (std::size_t i = 0; i < P; ++i) {
+      re[i] = spec[bins.src[i]].real();
+      im[i] = bins.conj[i] ? -spec[bins.src[i]].imag() : spec[bins.src[i]].imag();
+    }
+    b = kFft * kU * std::sqrt(u);
+    ++st.anchors;
+  };
+  auto bound = [&](double state_error, double u, double e) {
+    const double beta = (state_error + 5.0 * kU * std::sqrt(u)) / std::sqrt(e);
+    return 2.0 * beta + beta * beta;
+  };
+  for (std::size_t t = 0; t < n; ++t) {
+    const float* x = padded.data() + t;
+    double e, u;
+    detail::frame_energies_sse2(x, window.data(), w, &e, &u);
+    const double inv = 1.0 / e;
+    bool fresh = false;
+    if (u == 0.0) {
+      std::fill(re.begin(), re.end(), 0.0);
+      std::fill(im.begin(), im.end(), 0.0);
+      b = 0.0;
+      ++st.zero_resets;
+      fresh = true;
+    } else if (t == 0) {
+      anchor(x, u);
+      fresh = true;
+    } else {
+      const double x0 = x[-1], xw = x[w - 1];
+      b = b * (1.0 + 4.0 * kU) + 6.0 * kU * std::sqrt(prev_u) +
+          8.0 * kU * (std::abs(x0) + std::abs(xw));
+      for (std::size_t i = 0; i < P; ++i) {  // bin f = i - 2 has the parity of i
+        const double a = re[i] + (i % 2 == 0 ? xw - x0 : -xw - x0), m = im[i];
+        re[i] = a * bins.c[i] - m * bins.s[i];
+        im[i] = a * bins.s[i] + m * bins.c[i];
+      }
+    }
+    prev_u = u;
+    if (e < std::numeric_limits<double>::min()) continue;
+    double err = bound(b, u, e);
+    if (err > tol && !fresh && bound(kFft * kU * std::sqrt(u), u, e) <= tol) {
+      anchor(x, u);
+      err = bound(b, u, e);
+    }
+    if (err > tol) {
+      transform(x, true);
+      for (std::size_t f = 0; f <= w; ++f) acc[f] += std::norm(spec[f]) * inv;
+      ++st.direct_frames;
+      continue;
+    }
+    st.max_bound = std::max(st.max_bound, err);
+    for (std::size_t f = 0; f < Q; ++f) {  // the Hann filter doubled, scaled by inv / 4
+      const double fr = re[f + 2] - 0.5 * (re[f] + re[f + 4]);
+      const double fi = im[f + 2] - 0.5 * (im[f] + im[f + 4]);
+      acc[f] += (fr * fr + fi * fi) * (0.25 * inv);
+    }
+  }
+  for (std::size_t f = 0; f <= w; ++f) spec[f] = {acc[f], 0.0};
+  fft.inverse(spec.get(), in.get());
+  std::vector<double> tg(w);
+  const double scale = 1.0 / (static_cast<double>(L) * static_cast<double>(n));
+  for (std::size_t k = 0; k < w; ++k) tg[k] = in[k] * scale;
+  return tg;
 }
 
 }  // namespace
@@ -184,22 +278,22 @@ TEST(TempogramSliding, AnchorFftErrorWithinItsBound) {
 
 TEST(TempogramSliding, Avx2AndSse2GiveTheSameBits) {
   if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "no AVX2 on this CPU";
-  detail::SlidingOptions sse2;
+  detail::SlidingOptions sse2, avx2;
   sse2.avx2 = false;
+  avx2.avx512 = false;
   for (int W : {3, 64, 689}) {
     const auto env = W == 689 ? random_envelope(2584, 21, true) : adversarial_envelope(W);
-    EXPECT_TRUE(same_bits(detail::tempogram_mean_sliding(env, W),
-                          detail::tempogram_mean_sliding(env, W, sse2)))
-        << "W=" << W;
+    const auto best = detail::tempogram_mean_sliding(env, W);
+    EXPECT_TRUE(same_bits(best, detail::tempogram_mean_sliding(env, W, sse2))) << "W=" << W;
+    EXPECT_TRUE(same_bits(best, detail::tempogram_mean_sliding(env, W, avx2))) << "W=" << W;
   }
-  // The kernels on their own, with awkward lengths for the energies.
+  // The energy kernels on their own, with awkward lengths.
   std::mt19937 rng(4);
   std::normal_distribution<double> g(0.0, 1e3);
   const std::size_t n = 64;
-  std::vector<double> re(n + 4), im(n + 4), c(n + 4), s(n + 4), win(n + 9);
+  std::vector<double> win(n + 9);
   std::vector<float> x(n + 9);
-  for (auto* v : {&re, &im, &c, &s, &win})
-    for (auto& e : *v) e = g(rng);
+  for (auto& e : win) e = g(rng);
   for (auto& e : x) e = static_cast<float>(g(rng));
   for (std::size_t len : {n + 9, n + 8, std::size_t{7}, std::size_t{1}}) {
     double e1, u1, e2, u2;
@@ -207,22 +301,58 @@ TEST(TempogramSliding, Avx2AndSse2GiveTheSameBits) {
     detail::frame_energies_sse2(x.data(), win.data(), len, &e2, &u2);
     EXPECT_TRUE(same_bits({e1, u1}, {e2, u2})) << len;
   }
-  const double d[2] = {g(rng), g(rng)};
-  auto re2 = re, im2 = im, re3 = re, im3 = im;
-  std::vector<double> acc1(n, 1.0), acc2(n, 1.0), acc3(n, 1.0);
-  detail::slide_add_hann_power_avx2(re3.data(), im3.data(), c.data(), s.data(), d, 0.37, acc3.data(), n + 4);
-  detail::slide_avx2(re.data(), im.data(), c.data(), s.data(), d, n + 4);
-  detail::slide_sse2(re2.data(), im2.data(), c.data(), s.data(), d, n + 4);
-  EXPECT_TRUE(same_bits(re, re2) && same_bits(im, im2));
-  EXPECT_TRUE(same_bits(re, re3) && same_bits(im, im3));
-  detail::add_hann_power_avx2(re.data(), im.data(), 0.37, acc1.data(), n);
-  detail::add_hann_power_sse2(re.data(), im.data(), 0.37, acc2.data(), n);
-  EXPECT_TRUE(same_bits(acc1, acc2));
-  EXPECT_TRUE(same_bits(acc1, acc3));
-  // and the fused SSE2 build against the AVX2 one
-  auto re4 = re2, im4 = im2;
-  std::vector<double> acc4(n, 1.0), acc5(n, 1.0);
-  detail::slide_add_hann_power_sse2(re2.data(), im2.data(), c.data(), s.data(), d, 0.37, acc4.data(), n + 4);
-  detail::slide_add_hann_power_avx2(re4.data(), im4.data(), c.data(), s.data(), d, 0.37, acc5.data(), n + 4);
-  EXPECT_TRUE(same_bits(acc4, acc5) && same_bits(re2, re4) && same_bits(im2, im4));
+}
+
+// Every event kind (anchors, zero resets, direct frames, skipped frames) over several chunks
+// and blocks: the bin-major executor must give the frame-by-frame loop's bits and decisions.
+TEST(TempogramSliding, BinMajorExecutorMatchesFrameByFrameLoop) {
+  struct Case {
+    std::vector<float> env;
+    int W;
+    double tol;
+  };
+  std::vector<Case> cases;
+  for (int W : {1, 2, 3, 5, 8, 13, 64, 384, 689})
+    cases.push_back({adversarial_envelope(W), W, 1e-12});
+  cases.push_back({random_envelope(2584, 31, true), 384, 1e-12});
+  cases.push_back({random_envelope(2584, 32, false), 689, 1e-12});
+  cases.push_back({random_envelope(700, 33, true), 64, 0.0});     // direct frames only
+  cases.push_back({adversarial_envelope(344), 344, 1e300});        // the first anchor only
+  cases.push_back({adversarial_envelope(100), 100, 1e-15});        // anchors and directs often
+  // silence gaps and loud-quiet jumps, longer than a chunk
+  std::vector<float> gaps = random_envelope(3000, 34, false);
+  for (std::size_t i = 0; i < gaps.size(); ++i) {
+    if (i / 400 % 3 == 1) gaps[i] = 0.0f;
+    if (i / 250 % 4 == 2) gaps[i] *= 1e-7f;
+  }
+  cases.push_back({gaps, 384, 1e-12});
+  for (const auto& sig : test::golden_signals_with("onset_env_median")) {
+    const auto gv = test::load_golden_array(sig, "onset_env_median");
+    cases.push_back({std::vector<float>(gv.values.begin(), gv.values.end()), 689, 1e-12});
+  }
+  std::size_t anchors = 0, zeros = 0, directs = 0;
+  for (const auto& c : cases) {
+    detail::SlidingStats want;
+    const auto ref = frame_major_reference(c.env, c.W, c.tol, want);
+    anchors += want.anchors;
+    zeros += want.zero_resets;
+    directs += want.direct_frames;
+    for (int build = 0; build < 3; ++build) {  // AVX-512VL (where there is one), AVX2, SSE2
+      detail::SlidingOptions opt;
+      opt.tolerance = c.tol;
+      opt.avx512 = build == 0;
+      opt.avx2 = build <= 1;
+      detail::SlidingStats got;
+      const auto fast = detail::tempogram_mean_sliding(c.env, c.W, opt, &got);
+      EXPECT_TRUE(same_bits(fast, ref)) << "W=" << c.W << " n=" << c.env.size() << " tol=" << c.tol
+                                        << " build " << build;
+      EXPECT_EQ(got.anchors, want.anchors);
+      EXPECT_EQ(got.zero_resets, want.zero_resets);
+      EXPECT_EQ(got.direct_frames, want.direct_frames);
+      EXPECT_EQ(got.max_bound, want.max_bound);
+    }
+  }
+  EXPECT_GE(anchors, 40u);  // the cases do exercise every event kind, many times
+  EXPECT_GE(zeros, 1000u);
+  EXPECT_GE(directs, 700u);
 }
