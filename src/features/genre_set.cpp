@@ -305,12 +305,23 @@ class TileReducer {
   double den_[kLanes] = {}, num_[kLanes] = {};
 };
 
+// sum of v in float64 with eight independent partial sums (s[i % 8], combined pairwise): one
+// chain of dependent additions over a 2584-frame row per band cost ~0.3 ms of the genre set.
+double sum8(std::span<const float> v) {
+  double s[8] = {};
+  std::size_t i = 0;
+  for (; i + 8 <= v.size(); i += 8)
+    for (std::size_t j = 0; j < 8; ++j) s[j] += static_cast<double>(v[i + j]);
+  for (; i < v.size(); ++i) s[0] += static_cast<double>(v[i]);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 // Per-coefficient MFCC means: the orthonormal DCT-II (float32 basis, as mfcc_from_mel_db) of
 // the per-band means of mel_db.
 std::array<double, kMfcc> mfcc_means(const Matrix& mel_db) {
   const std::size_t N = mel_db.rows, T = mel_db.cols;
   std::vector<double> band_mean(N);
-  for (std::size_t n = 0; n < N; ++n) band_mean[n] = mean_of(mel_db.row(n));
+  for (std::size_t n = 0; n < N; ++n) band_mean[n] = T == 0 ? 0.0 : sum8(mel_db.row(n)) / static_cast<double>(T);
   std::array<double, kMfcc> out{};
   for (int k = 0; k < kMfcc; ++k) {
     const double scale = std::sqrt((k == 0 ? 1.0 : 2.0) / static_cast<double>(N));

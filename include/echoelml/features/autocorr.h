@@ -22,4 +22,10 @@ std::vector<double> autocorrelate(std::span<const float> y,
 /// sr/10 + 1 samples; the guide's code raises there). Throws ParameterError for sr < 1.
 std::optional<double> temporal_modulation(std::span<const float> y, double sr = 44100.0);
 
+namespace detail {
+/// The block length B autocorrelate uses for lags < max_size (exposed for tests: the blocked
+/// path runs once the input has at least 4 B samples).
+std::size_t autocorrelate_block_size(std::size_t max_size);
+}  // namespace detail
+
 }  // namespace echoelml::features
