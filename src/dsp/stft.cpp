@@ -190,16 +190,18 @@ Matrix stft_magnitude(std::span<const float> y, const StftParams& p) {
   const std::size_t bins = static_cast<std::size_t>(p.n_fft / 2 + 1);
   Matrix S(bins, n_frames(y.size(), p));
   const std::size_t T = S.cols;
+  std::vector<std::complex<float>> z;
+  std::vector<float> mag;
   for_each_block(y, p, [&](std::size_t t0, std::size_t count, const std::complex<double>* b) {
-    const double* bd = reinterpret_cast<const double*>(b);
+    // Round to complex64 first, then np.abs in float32 (a block at a time, frame-major).
+    const std::size_t m = count * bins;
+    z.resize(m);
+    mag.resize(m);
+    for (std::size_t i = 0; i < m; ++i) z[i] = std::complex<float>(b[i]);
+    abs_complex64(z.data(), m, mag.data());
     for (std::size_t k = 0; k < bins; ++k) {
       float* dst = S.data.data() + k * T + t0;
-      for (std::size_t j = 0; j < count; ++j) {
-        // Round to complex64 first, then np.abs in float32.
-        const float re = static_cast<float>(bd[2 * (j * bins + k)]);
-        const float im = static_cast<float>(bd[2 * (j * bins + k) + 1]);
-        dst[j] = abs_complex64(re, im);
-      }
+      for (std::size_t j = 0; j < count; ++j) dst[j] = mag[j * bins + k];
     }
   });
   return S;

@@ -32,7 +32,7 @@ bool split_zeros(const HpssParams& p) {
 // np.abs of complex64 (numpy's float32 formula).
 Matrix magnitude(const ComplexMatrix& D) {
   Matrix m(D.rows, D.cols);
-  for (std::size_t i = 0; i < D.data.size(); ++i) m.data[i] = dsp::abs_complex64(D.data[i].real(), D.data[i].imag());
+  dsp::abs_complex64(D.data.data(), D.data.size(), m.data.data());
   return m;
 }
 
