@@ -79,27 +79,52 @@ std::size_t score_interior_default(const float* x, const double* kernel, int per
 #pragma GCC diagnostic ignored "-Wpsabi"
 [[gnu::always_inline]] inline bool first_max_body(const double* w, const double* c, std::size_t m,
                                                   std::size_t& best, double& best_v) {
+  using i4 = std::int64_t __attribute__((vector_size(32)));
   const double ninf = -std::numeric_limits<double>::infinity();
-  d4 mx = d4{} + ninf;
-  std::int64_t nan = 0;
+  // Two running maxima (independent chains) and the NaN test kept as a vector until the end.
+  d4 mx0 = d4{} + ninf, mx1 = mx0;
+  i4 nanv{};
   std::size_t j = 0;
+  for (; j + 8 <= m; j += 8) {
+    d4 a0, b0, a1, b1;
+    __builtin_memcpy(&a0, w + j, sizeof a0);
+    __builtin_memcpy(&b0, c + j, sizeof b0);
+    __builtin_memcpy(&a1, w + j + 4, sizeof a1);
+    __builtin_memcpy(&b1, c + j + 4, sizeof b1);
+    const d4 v0 = a0 + b0, v1 = a1 + b1;
+    mx0 = v0 > mx0 ? v0 : mx0;
+    mx1 = v1 > mx1 ? v1 : mx1;
+    nanv |= (v0 != v0) | (v1 != v1);
+  }
   for (; j + 4 <= m; j += 4) {
     d4 a, b;
     __builtin_memcpy(&a, w + j, sizeof a);
     __builtin_memcpy(&b, c + j, sizeof b);
     const d4 v = a + b;
-    mx = v > mx ? v : mx;
-    const auto bad = v != v;
-    nan |= bad[0] | bad[1] | bad[2] | bad[3];
+    mx0 = v > mx0 ? v : mx0;
+    nanv |= v != v;
   }
-  double top = std::max(std::max(mx[0], mx[1]), std::max(mx[2], mx[3]));
+  // Without NaNs the maximum is one value (up to the sign of a zero, and -0 == +0 below).
+  mx0 = mx1 > mx0 ? mx1 : mx0;
+  double top = std::max(std::max(mx0[0], mx0[1]), std::max(mx0[2], mx0[3]));
+  std::int64_t nan = nanv[0] | nanv[1] | nanv[2] | nanv[3];
   for (; j < m; ++j) {
     const double v = w[j] + c[j];
     nan |= v != v;
     top = v > top ? v : top;
   }
   if (nan) return false;
-  for (j = 0; j < m; ++j) {
+  // The first j whose sum equals the maximum, four sums per test.
+  j = 0;
+  const d4 topv = d4{} + top;
+  for (; j + 4 <= m; j += 4) {
+    d4 a, b;
+    __builtin_memcpy(&a, w + j, sizeof a);
+    __builtin_memcpy(&b, c + j, sizeof b);
+    const i4 eq = (a + b) == topv;
+    if ((eq[0] | eq[1] | eq[2] | eq[3]) != 0) break;
+  }
+  for (; j < m; ++j) {
     const double v = w[j] + c[j];
     if (v == top) {
       best = j;

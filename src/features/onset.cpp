@@ -1,8 +1,11 @@
 #include "echoelml/core/cpu.h"
 #include "echoelml/features/onset.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -74,44 +77,95 @@ std::vector<Comparator> median_network(std::size_t B) {
   return kept;
 }
 
-// The network on 8 frames at once (v[b * 8 + j] = band b of frame t0 + j); compiled twice.
+// The rises and the network on 8 frames at once (v[b * 8 + j] = band b of frame t0 + j), each
+// in an AVX2 and an SSE2 build that give the same bits.
 using f8 = float __attribute__((vector_size(32)));
+using i8 = std::int32_t __attribute__((vector_size(32)));
+
+// Per frame of an 8-frame group: how many rises are > 0, and the smallest of them (+inf when
+// none). The rises are never NaN (max(0, NaN) is 0), so the zeros are the smallest values.
+struct GroupStats {
+  alignas(32) std::int32_t positives[8];
+  alignas(32) float min_positive[8];
+};
 
 // v[b * 8 + j] = rise(row b, t + j) for the B rows of S: the same float32 subtraction and
 // max(0, .) per value as rise(), 8 frames per vector (a scalar loop over the strided rows
 // was as costly as the network itself).
 [[gnu::always_inline]] inline void gather_rises_body(const float* S, std::size_t cols, std::size_t B,
-                                                     std::size_t t, float* v) {
+                                                     std::size_t t, float* v, GroupStats& st) {
+  const float inf = std::numeric_limits<float>::infinity();
+  i8 neg_count{};  // minus the number of positive rises (a true mask lane is -1)
+  f8 min_pos = f8{} + inf;
   for (std::size_t b = 0; b < B; ++b) {
     const float* row = S + b * cols + t;
     f8 lo, hi;
     __builtin_memcpy(&lo, row, sizeof lo);
     __builtin_memcpy(&hi, row + 1, sizeof hi);
     const f8 d = hi - lo;
-    const f8 r = d > f8{} ? d : f8{};  // std::max(0.0f, d): 0 unless 0 < d
+    const i8 pos = d > f8{};
+    const f8 r = pos ? d : f8{};  // std::max(0.0f, d): 0 unless 0 < d
     __builtin_memcpy(v + 8 * b, &r, sizeof r);
+    neg_count += pos;
+    const f8 cand = pos ? d : f8{} + inf;
+    min_pos = cand < min_pos ? cand : min_pos;
   }
+  const i8 count = -neg_count;
+  __builtin_memcpy(st.positives, &count, sizeof count);
+  __builtin_memcpy(st.min_positive, &min_pos, sizeof min_pos);
 }
-[[gnu::always_inline]] inline void run_network_body(const std::vector<Comparator>& net, float* v) {
+// The network's slot pairs as float offsets (8 * slot), so the loop does no index arithmetic.
+std::vector<std::uint32_t> network_offsets(const std::vector<Comparator>& net) {
+  std::vector<std::uint32_t> off;
+  off.reserve(2 * net.size());
   for (const Comparator& c : net) {
-    f8 a, b;  // memcpy: unaligned loads and stores
-    __builtin_memcpy(&a, v + 8 * c.lo, sizeof a);
-    __builtin_memcpy(&b, v + 8 * c.hi, sizeof b);
-    const f8 mn = a < b ? a : b, mx = a < b ? b : a;
-    __builtin_memcpy(v + 8 * c.lo, &mn, sizeof mn);
-    __builtin_memcpy(v + 8 * c.hi, &mx, sizeof mx);
+    off.push_back(8u * c.lo);
+    off.push_back(8u * c.hi);
+  }
+  return off;
+}
+// min as a < b ? a : b and max as a < b ? b : a: what minps(a, b) and maxps(b, a) compute.
+[[gnu::target("avx2")]] void run_network_avx2(const std::vector<std::uint32_t>& off, float* v) {
+  for (std::size_t i = 0; i < off.size(); i += 2) {
+    float* pa = v + off[i];
+    float* pb = v + off[i + 1];
+    const __m256 a = _mm256_loadu_ps(pa), b = _mm256_loadu_ps(pb);
+    _mm256_storeu_ps(pa, _mm256_min_ps(a, b));
+    _mm256_storeu_ps(pb, _mm256_max_ps(b, a));
   }
 }
-[[gnu::target("avx2")]] void run_network_avx2(const std::vector<Comparator>& net, float* v) {
-  run_network_body(net, v);
+void run_network_default(const std::vector<std::uint32_t>& off, float* v) {
+  for (std::size_t i = 0; i < off.size(); i += 2) {
+    float* pa = v + off[i];
+    float* pb = v + off[i + 1];
+    const __m128 a0 = _mm_loadu_ps(pa), a1 = _mm_loadu_ps(pa + 4);
+    const __m128 b0 = _mm_loadu_ps(pb), b1 = _mm_loadu_ps(pb + 4);
+    _mm_storeu_ps(pa, _mm_min_ps(a0, b0));
+    _mm_storeu_ps(pa + 4, _mm_min_ps(a1, b1));
+    _mm_storeu_ps(pb, _mm_max_ps(b0, a0));
+    _mm_storeu_ps(pb + 4, _mm_max_ps(b1, a1));
+  }
 }
-void run_network_default(const std::vector<Comparator>& net, float* v) { run_network_body(net, v); }
 [[gnu::target("avx2")]] void gather_rises_avx2(const float* S, std::size_t cols, std::size_t B,
-                                               std::size_t t, float* v) {
-  gather_rises_body(S, cols, B, t, v);
+                                               std::size_t t, float* v, GroupStats& st) {
+  gather_rises_body(S, cols, B, t, v, st);
 }
-void gather_rises_default(const float* S, std::size_t cols, std::size_t B, std::size_t t, float* v) {
-  gather_rises_body(S, cols, B, t, v);
+void gather_rises_default(const float* S, std::size_t cols, std::size_t B, std::size_t t, float* v,
+                          GroupStats& st) {
+  gather_rises_body(S, cols, B, t, v, st);
+}
+
+// The median of a frame with z = B - positives zero rises (sorted: z zeros, then the
+// positives), when z >= B / 2: the middle slots hold zeros, or for z == B / 2 the upper one
+// holds the smallest positive rise. A dB spectrogram with the top_db floor has runs of floored
+// bands, and these frames need no sorting (np.median's values: 0, the smallest positive, or
+// (0 + it) / 2 in float32).
+bool median_from_zeros(std::size_t B, std::int32_t positives, float min_positive, float& out) {
+  const std::size_t zeros = B - static_cast<std::size_t>(positives), mid = B / 2;
+  if (zeros < mid) return false;
+  if (zeros > mid) out = 0.0f;
+  else out = B % 2 == 1 ? min_positive : (0.0f + min_positive) / 2.0f;
+  return true;
 }
 
 // np.median over bands: the middle value, or the float32 mean of the two middle values.
@@ -122,18 +176,20 @@ std::vector<float> band_median(const Matrix& S) {
   std::size_t t = 0;
   if (B >= 2 && B <= 4096) {
     static const bool avx2 = core::use_avx2();
-    const auto net = median_network(B);
+    const auto net = network_offsets(median_network(B));
     std::vector<float> v(B * 8);
     const std::size_t mid = B / 2;
+    GroupStats st;
     for (; t + 8 <= T; t += 8) {
       // t + 8 < S.cols: the rises of frames t .. t+7 read columns t .. t+8.
-      if (avx2) {
-        gather_rises_avx2(S.data.data(), S.cols, B, t, v.data());
-        run_network_avx2(net, v.data());
-      } else {
-        gather_rises_default(S.data.data(), S.cols, B, t, v.data());
-        run_network_default(net, v.data());
-      }
+      if (avx2) gather_rises_avx2(S.data.data(), S.cols, B, t, v.data(), st);
+      else gather_rises_default(S.data.data(), S.cols, B, t, v.data(), st);
+      bool all = true;
+      for (std::size_t j = 0; j < 8; ++j)
+        all = median_from_zeros(B, st.positives[j], st.min_positive[j], out[t + j]) && all;
+      if (all) continue;
+      if (avx2) run_network_avx2(net, v.data());
+      else run_network_default(net, v.data());
       for (std::size_t j = 0; j < 8; ++j)
         out[t + j] = B % 2 == 1 ? v[mid * 8 + j] : (v[(mid - 1) * 8 + j] + v[mid * 8 + j]) / 2.0f;
     }

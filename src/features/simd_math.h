@@ -2,9 +2,10 @@
 // value; here 8 values are evaluated at once in float64 and rounded once to float32, which
 // gives the correctly rounded log10 except when log10(x) lies within about 2^-50 (relative)
 // of a float32 rounding boundary (never seen in tests; such a result is then 1 ulp off).
-// The AVX2 build ([[gnu::target("avx2")]], no FMA) and the scalar build run the same float64
-// operations in the same order, so both give the same bits; allow_avx2 = false forces the
-// scalar build (tests compare the two).
+// The AVX-512 build (on CPUs that have it, 8 doubles per operation), the AVX2 build
+// ([[gnu::target("avx2")]]) and the scalar build run the same float64 operations in the same
+// order, none contracted to FMA, so all give the same bits; allow_avx2 = false forces the
+// scalar build (tests compare them), as does ECHOELML_NO_AVX2=1 for the whole process.
 #pragma once
 
 #include <cstddef>

@@ -3,13 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <numeric>
 #include <random>
 #include <vector>
 
 #include "echoelml/core/error.h"
 #include "echoelml/features/mel.h"
 #include "echoelml/features/onset.h"
+#include "features/spectral_common.h"
 
 using namespace echoelml;
 using namespace echoelml::features;
@@ -106,6 +110,54 @@ TEST(OnsetStrength, MedianNetworkMatchesSortedMedianForManyShapes) {
         if (t + 3 < T) {
           EXPECT_EQ(env[t + 3], med) << "B=" << B << " t=" << t << " ties=" << ties;
         }
+      }
+    }
+  }
+}
+
+// Frames with at least B / 2 zero rises take a shortcut (no sorting: 0, the smallest positive
+// rise, or their float32 mean); build dB columns whose rises have chosen zero counts around
+// B / 2 (and 0, B), in 8-frame groups that are all shortcut frames, mixed, or none, with and
+// without ties, and compare every frame's bits with a sorted median.
+TEST(OnsetStrength, MedianWithManyZeroRisesMatchesSortedMedian) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(0.5f, 10.0f);
+  for (std::size_t B : {2u, 3u, 8u, 9u, 127u, 128u, 129u}) {
+    const std::size_t mid = B / 2;
+    auto clampz = [&](std::size_t z) { return std::min(z, B); };
+    std::vector<std::size_t> schedule = {mid, mid + 1, B, mid, mid, B, mid + 1, mid,  // all shortcut
+                                         mid - 1, mid, 0, mid + 1, 63, 64, 65, 128,    // mixed
+                                         0, 1, mid - 1, 63, 64, 0, 1, mid - 1};         // none for B >= 128
+    for (bool ties : {false, true}) {
+      const std::size_t T = 3 * 8 * 4 + 5;  // a remainder for the scalar frames
+      Matrix db(B, T);
+      for (std::size_t b = 0; b < B; ++b) db(b, 0) = ties ? 0.0f : -u(rng);
+      std::vector<std::size_t> order(B);
+      std::iota(order.begin(), order.end(), 0);
+      for (std::size_t t = 0; t + 1 < T; ++t) {
+        const std::size_t z = clampz(schedule[t % schedule.size()]);
+        std::shuffle(order.begin(), order.end(), rng);
+        for (std::size_t i = 0; i < B; ++i) {
+          const std::size_t b = order[i];
+          const float step = ties ? static_cast<float>(1 << (rng() % 3)) : u(rng);
+          // Zero rises: equal or falling values; positive rises: rising values.
+          db(b, t + 1) = i < z ? db(b, t) - (i % 2 == 0 ? 0.0f : step) : db(b, t) + step;
+        }
+      }
+      const auto env = detail::onset_strength_from_mel_db(db, OnsetAggregate::Median, dsp::StftParams{});
+      ASSERT_EQ(env.size(), T);
+      for (std::size_t t = 0; t + 4 < T; ++t) {
+        std::vector<float> col(B);
+        std::size_t zeros = 0;
+        for (std::size_t b = 0; b < B; ++b) {
+          col[b] = std::max(0.0f, db(b, t + 1) - db(b, t));
+          zeros += col[b] == 0.0f;
+        }
+        ASSERT_EQ(zeros, clampz(schedule[t % schedule.size()])) << "B=" << B << " t=" << t;
+        std::sort(col.begin(), col.end());
+        const float med = B % 2 ? col[B / 2] : (col[B / 2 - 1] + col[B / 2]) / 2.0f;
+        EXPECT_EQ(std::bit_cast<std::uint32_t>(env[t + 3]), std::bit_cast<std::uint32_t>(med))
+            << "B=" << B << " t=" << t << " zeros=" << zeros << " ties=" << ties;
       }
     }
   }
