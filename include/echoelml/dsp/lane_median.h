@@ -2,7 +2,8 @@
 // 31-tap medians per 30 s clip. Sizes 15 and 31 share sorting work between neighbouring
 // windows (sorted blocks and a merge-selection tree, ~38 min/max vector operations per output
 // for size 31); other sizes keep each lane's window sorted with branch-free min/max updates.
-// Both run 8 lanes per AVX2 instruction (selected at run time; SSE2 otherwise). The result is
+// Both run 8 lanes per AVX2 instruction (selected at run time; SSE2 otherwise; sizes 15 and 31
+// use an AVX-512VL build where the CPU has one). The result is
 // an exact order statistic, so it equals any other median implementation bit for bit.
 #pragma once
 
@@ -23,5 +24,15 @@ void median8(const float* in, std::size_t n, int size, float* out) noexcept;
 /// copying them into one interleaved array first.
 void median8_rows(const float* const* rows, std::size_t offset, std::size_t n, int size, float* out,
                   std::size_t out_stride) noexcept;
+
+namespace detail {
+
+enum class MedianIsa { kSse2, kAvx2, kAvx512 };
+
+/// median8 through one given build (tests compare the builds); false, with `out` untouched,
+/// when the CPU lacks it or ECHOELML_NO_AVX2 rules out kAvx2/kAvx512.
+bool median8_isa(MedianIsa isa, const float* in, std::size_t n, int size, float* out) noexcept;
+
+}  // namespace detail
 
 }  // namespace echoelml::dsp
