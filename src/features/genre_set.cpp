@@ -97,8 +97,11 @@ void reshape(Matrix& m, std::size_t rows, std::size_t cols) {
 // Buffers reused by every call on a thread: first touches of fresh multi-megabyte buffers
 // (page faults) cost more than some of the features.
 struct Workspace {
-  // |X|^2 for chroma, kept in the STFT's tiles: tile i = (bins, kLanes) at i * bins * kLanes
-  std::vector<float> power;
+  // |X|^2 for chroma, kept in the STFT's tiles: tile i = (bins, kLanes) at i * bins * kLanes.
+  // `power` is 64-byte aligned in `power_store`: every bin row of a tile is one cache line, so
+  // the streaming stores fill whole lines and chroma's loads never straddle two.
+  std::vector<float> power_store;
+  float* power = nullptr;
   Matrix mel;    // (n_mels, T)
   std::vector<float> mel_tile, checkpoints, valley, peak;
   MatrixD valley_all, peak_all;
@@ -149,24 +152,43 @@ static_assert(kLanes == 16);
   }
 }
 
-[[gnu::always_inline]] inline void flush_band(const SweepArgs& a, std::uint32_t m, const f8* v) {
-  if (m >= a.mel.bands) return;
-  store8(a.mel_tile + m * kLanes, v[0]);
-  store8(a.mel_tile + m * kLanes + 8, v[1]);
+// One bin row of power (16 floats, one 64-byte aligned line) as a single AVX-512 streaming
+// store: a whole line per store instead of four 16-byte pieces. Inline assembly because the
+// intrinsic cannot be inlined into this target-less body; only the AVX-512 build uses it.
+[[gnu::always_inline]] inline void stream_line_avx512(float* dst, const f8* p) {
+  f8 lo = p[0];
+  asm volatile("vinsertf64x4 $1, %2, %g0, %g0\n\tvmovntps %g0, %1"
+      : "+v"(lo), "=m"(*reinterpret_cast<float(*)[16]>(dst))
+      : "v"(p[1]));
 }
 
+template <bool kLineStores>
 [[gnu::always_inline]] inline void sweep_body(const SweepArgs& a) {
-  const std::size_t K = a.K;
-  std::fill(a.mel_tile, a.mel_tile + a.mel.bands * kLanes, 0.0f);
-  for (std::size_t j = 0; j < kLanes; ++j) a.den[j] = a.num[j] = 0.0;
+  // Locals, not a.*: the stores below could otherwise alias the argument block, and GCC would
+  // reload the bank's pointers for every bin.
+  const std::size_t K = a.K, bands = a.mel.bands;
+  const std::uint32_t* __restrict lower = a.mel.lower.data();
+  const float* __restrict w_lower = a.mel.w_lower.data();
+  const float* __restrict w_upper = a.mel.w_upper.data();
+  const float* __restrict tile = a.tile;
+  float* __restrict mel_tile = a.mel_tile;
+  float* __restrict ptile = a.ptile;
+  float* __restrict checkpoints = a.checkpoints;
+  const auto flush_band = [&](std::uint32_t m, const f8* v) __attribute__((always_inline)) {
+    if (m >= bands) return;
+    store8(mel_tile + m * kLanes, v[0]);
+    store8(mel_tile + m * kLanes + 8, v[1]);
+  };
+  std::fill(mel_tile, mel_tile + bands * kLanes, 0.0f);
+  double den[kLanes] = {}, num[kLanes] = {};
   f8 cum[2] = {}, bsum[2] = {}, bmom[2] = {}, fmax[2] = {};
   f8 lo[2] = {}, hi[2] = {};  // the sums of bands `band` and `band + 1`
-  std::uint32_t band = K > 0 ? a.mel.lower[0] : 0;
+  std::uint32_t band = K > 0 ? lower[0] : 0;
   for (std::size_t k = 0; k < K; ++k) {
     const float kf = static_cast<float>(k);
     f8 p[2];
     for (int h = 0; h < 2; ++h) {
-      const f8 v = load8(a.tile + k * kLanes + 8 * h);
+      const f8 v = load8(tile + k * kLanes + 8 * h);
       cum[h] += v;
       bsum[h] += v;
       bmom[h] += kf * v;
@@ -174,46 +196,55 @@ static_assert(kLanes == 16);
       p[h] = v * v;
     }
     if ((k + 1) % kCheck == 0 || k + 1 == K) {
-      float* ck = a.checkpoints + (k / kCheck) * kLanes;
+      float* ck = checkpoints + (k / kCheck) * kLanes;
       store8(ck, cum[0]);
       store8(ck + 8, cum[1]);
       for (int h = 0; h < 2; ++h)
         for (int j = 0; j < 8; ++j) {
-          a.den[8 * h + j] += bsum[h][j];
-          a.num[8 * h + j] += bmom[h][j];
+          den[8 * h + j] += bsum[h][j];
+          num[8 * h + j] += bmom[h][j];
         }
       bsum[0] = bsum[1] = bmom[0] = bmom[1] = f8{};
     }
-    if (a.mel.lower[k] != band) {  // the pair moves up: its bands below the new pair are done
-      const std::uint32_t next = a.mel.lower[k];
-      flush_band(a, band, lo);
+    if (lower[k] != band) {  // the pair moves up: its bands below the new pair are done
+      const std::uint32_t next = lower[k];
+      flush_band(band, lo);
       if (next == band + 1) {
         lo[0] = hi[0], lo[1] = hi[1];
       } else {
-        flush_band(a, band + 1, hi);
+        flush_band(band + 1, hi);
         lo[0] = lo[1] = f8{};
       }
       hi[0] = hi[1] = f8{};
       band = next;
     }
-    const float wl = a.mel.w_lower[k], wu = a.mel.w_upper[k];
+    const float wl = w_lower[k], wu = w_upper[k];
     for (int h = 0; h < 2; ++h) {
       lo[h] += wl * p[h];
       hi[h] += wu * p[h];
     }
-    stream16(a.ptile + k * kLanes, p);
+    if constexpr (kLineStores) stream_line_avx512(ptile + k * kLanes, p);
+    else stream16(ptile + k * kLanes, p);
   }
-  flush_band(a, band, lo);
-  flush_band(a, band + 1, hi);
+  flush_band(band, lo);
+  flush_band(band + 1, hi);
   _mm_sfence();  // the streamed power before anything reads it
   store8(a.fmax, fmax[0]);
   store8(a.fmax + 8, fmax[1]);
+  for (std::size_t j = 0; j < kLanes; ++j) a.den[j] = den[j], a.num[j] = num[j];
 }
 
-#pragma GCC diagnostic pop
+// The same body with AVX-512VL's 32 vector registers (still 8-float vectors, no FMA): the
+// AVX2 build has 16 and spills one of its 14 accumulators, a store and reload every bin.
+[[gnu::target("avx512f,avx512vl"), gnu::optimize("fp-contract=off")]] void sweep_avx512(
+    const SweepArgs& a) {
+  if (reinterpret_cast<std::uintptr_t>(a.ptile) % 64 == 0) sweep_body<true>(a);
+  else sweep_body<false>(a);
+}
+[[gnu::target("avx2")]] void sweep_avx2(const SweepArgs& a) { sweep_body<false>(a); }
+void sweep_default(const SweepArgs& a) { sweep_body<false>(a); }
 
-[[gnu::target("avx2")]] void sweep_avx2(const SweepArgs& a) { sweep_body(a); }
-void sweep_default(const SweepArgs& a) { sweep_body(a); }
+#pragma GCC diagnostic pop
 
 // Everything a tile of magnitudes gives directly. Results for frames t0 .. t0+count-1.
 class TileReducer {
@@ -225,7 +256,10 @@ class TileReducer {
     ws.checkpoints.assign((K + kCheck - 1) / kCheck * kLanes, 0.0f);
     ws.valley.assign(contrast_.n_bands() * kLanes, 0.0f);
     ws.peak.assign(contrast_.n_bands() * kLanes, 0.0f);
-    ws.power.resize((T + kLanes - 1) / kLanes * K * kLanes);  // every tile is written whole
+    // every tile is written whole
+    ws.power_store.resize((T + kLanes - 1) / kLanes * K * kLanes + kLanes);
+    const auto addr = reinterpret_cast<std::uintptr_t>(ws.power_store.data());
+    ws.power = ws.power_store.data() + ((64 - addr % 64) % 64) / sizeof(float);
     reshape(ws.mel, mel_.bands, T);
     ws.valley_all = MatrixD(contrast_.n_bands(), T);
     ws.peak_all = MatrixD(contrast_.n_bands(), T);
@@ -244,15 +278,38 @@ class TileReducer {
     detail::tuning_peaks(power_tile(t0), kLanes, count, fmax2, K_, sr_, TuningParams{},
                          ws_.pitches, ws_.mags);
     contrast_.run(tile, count, ws_.valley.data(), ws_.peak.data());
-    for (std::size_t b = 0; b < contrast_.n_bands(); ++b)
+    const std::size_t T = ws_.mel.cols;
+    for (std::size_t b = 0; b < contrast_.n_bands(); ++b) {
+      double* v = ws_.valley_all.data.data() + b * T + t0;
+      double* p = ws_.peak_all.data.data() + b * T + t0;
       for (std::size_t j = 0; j < count; ++j) {
-        ws_.valley_all(b, t0 + j) = ws_.valley[b * kLanes + j];
-        ws_.peak_all(b, t0 + j) = ws_.peak[b * kLanes + j];
+        v[j] = ws_.valley[b * kLanes + j];
+        p[j] = ws_.peak[b * kLanes + j];
       }
+    }
     for (std::size_t m = 0; m < mel_.bands; ++m) {
       const float* src = ws_.mel_tile.data() + m * kLanes;
-      float* dst = ws_.mel.data.data() + m * ws_.mel.cols + t0;
-      for (std::size_t j = 0; j < count; ++j) dst[j] = src[j];
+      float* dst = ws_.mel.data.data() + m * T + t0;
+      if (count == kLanes) __builtin_memcpy(dst, src, kLanes * sizeof(float));
+      else for (std::size_t j = 0; j < count; ++j) dst[j] = src[j];
+    }
+    // The next tile's destinations in the clip matrices are lines not touched since the
+    // previous call (or ever): fetch them now, while the next tile's STFT runs, instead of
+    // missing on each store then.
+    const std::size_t next = t0 + kLanes;
+    if (next < T) {
+      const std::size_t last = std::min(T, next + kLanes) - 1;
+      for (std::size_t m = 0; m < mel_.bands; ++m) {
+        const float* row = ws_.mel.data.data() + m * T;
+        __builtin_prefetch(row + next, 1, 3);
+        __builtin_prefetch(row + last, 1, 3);
+      }
+      for (std::size_t b = 0; b < contrast_.n_bands(); ++b)
+        for (const MatrixD* mat : {&ws_.valley_all, &ws_.peak_all}) {
+          const double* row = mat->data.data() + b * T;
+          for (std::size_t t = next; t <= last; t += 8) __builtin_prefetch(row + t, 1, 3);
+          __builtin_prefetch(row + last, 1, 3);
+        }
     }
   }
 
@@ -261,7 +318,10 @@ class TileReducer {
     const SweepArgs args{tile_, K_,   mel_, ws_.mel_tile.data(), power_tile(t0),
                          ws_.checkpoints.data(), den_, num_, fmax_};
     static const bool avx2 = core::use_avx2();
-    if (avx2) sweep_avx2(args);
+    static const bool avx512 =
+        avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    if (avx512) sweep_avx512(args);
+    else if (avx2) sweep_avx2(args);
     else sweep_default(args);
   }
 
@@ -270,18 +330,24 @@ class TileReducer {
     const float pct = static_cast<float>(0.85);  // numpy: float32(roll_percent) * float32 total
     const double tiny = std::numeric_limits<float>::min();
     const std::size_t nck = (K_ + kCheck - 1) / kCheck;
+    // The first checkpoint at or above the threshold, then the running sum inside that block,
+    // continued from the previous checkpoint: the same float32 additions as np.cumsum, so the
+    // bin is exact. The checkpoints of a frame never decrease (running sums of values >= 0;
+    // a NaN makes the total and so the threshold NaN, and no comparison holds), so the first
+    // one at or above the threshold is the count of those below it, for all lanes at once.
+    const float* ck = ws_.checkpoints.data();
+    float thr[kLanes];
+    std::uint32_t first[kLanes] = {};
+    for (std::size_t j = 0; j < kLanes; ++j) thr[j] = pct * ck[(nck - 1) * kLanes + j];
+    for (std::size_t c = 0; c + 1 < nck; ++c)
+      for (std::size_t j = 0; j < kLanes; ++j) first[j] += ck[c * kLanes + j] < thr[j] ? 1u : 0u;
     for (std::size_t j = 0; j < count; ++j) {
-      const float thr = pct * ws_.checkpoints[(nck - 1) * kLanes + j];
-      // The first checkpoint at or above the threshold, then the running sum inside that
-      // block, continued from the previous checkpoint: the same float32 additions as
-      // np.cumsum, so the bin is exact.
-      std::size_t c = 0;
-      while (c + 1 < nck && ws_.checkpoints[c * kLanes + j] < thr) ++c;
-      float run = c == 0 ? 0.0f : ws_.checkpoints[(c - 1) * kLanes + j];
+      const std::size_t c = first[j];
+      float run = c == 0 ? 0.0f : ck[(c - 1) * kLanes + j];
       std::size_t bin = std::min(K_, (c + 1) * kCheck) - 1;
       for (std::size_t k = c * kCheck; k < std::min(K_, (c + 1) * kCheck); ++k) {
         run += tile_[k * kLanes + j];
-        if (!(run < thr)) {
+        if (!(run < thr[j])) {
           bin = k;
           break;
         }
@@ -293,7 +359,7 @@ class TileReducer {
     }
   }
 
-  float* power_tile(std::size_t t0) { return ws_.power.data() + (t0 / kLanes) * K_ * kLanes; }
+  float* power_tile(std::size_t t0) { return ws_.power + (t0 / kLanes) * K_ * kLanes; }
 
   std::size_t K_;
   double sr_;
@@ -377,7 +443,7 @@ GenreFeatures genre_features(std::span<const float> y) {
   f.rms = mean_of(std::span<const float>(clip.rms));
 
   f.chroma_tuning = detail::tuning_from_peaks(ws.pitches, ws.mags, TuningParams{});
-  const auto chroma = detail::chroma_means_from_tiles(ws.power.data(), K, T, ChromaParams{.sr = sr},
+  const auto chroma = detail::chroma_means_from_tiles(ws.power, K, T, ChromaParams{.sr = sr},
                                                       f.chroma_tuning);
   for (int c = 0; c < 12; ++c) f.chroma[c] = chroma[static_cast<std::size_t>(c)];
 
