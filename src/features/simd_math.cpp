@@ -24,6 +24,14 @@
 
 #include "echoelml/core/cpu.h"
 
+// The vector builds below run with AVX2 and AVX-512 targets, under which GCC would contract
+// a * b + c into an FMA (ISO C++ mode or not): off for the whole file, so every build rounds
+// each step as the scalar one does.
+#pragma GCC optimize("fp-contract=off")
+// log10_core's vector instances are always inlined into the target builds, so GCC's note on
+// the vector ABI of a target-less function cannot apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace echoelml::features::detail {
 namespace {
 
@@ -42,20 +50,27 @@ constexpr std::uint64_t kMantissa = 0x000fffffffffffffULL;
 constexpr std::uint64_t kTwo52Bits = 0x4330000000000000ULL;  // 2^52: exponent field -> double
 constexpr double kTwo52Bias = 4503599627370496.0 + 1023.0;
 
-// The scalar build of the float64 steps, for positive finite x.
-double log10_core(double x) {
-  const std::uint64_t ix = std::bit_cast<std::uint64_t>(x) + kOffset;
-  const double k = std::bit_cast<double>((ix >> 52) | kTwo52Bits) - kTwo52Bias;
-  const double m = std::bit_cast<double>((ix & kMantissa) + kSqrtHalf);
-  const double s = (m - 1.0) / (m + 1.0);
+// The float64 steps for positive finite x, written once for every build: D is double (scalar
+// build) or a GCC vector of doubles (AVX2: 4, AVX-512: 8), U the unsigned integers of D's
+// size; every vector lane does the scalar build's operations in its order.
+template <typename D, typename U>
+[[gnu::always_inline]] inline D log10_core(D x) {
+  const U ix = std::bit_cast<U>(x) + kOffset;
+  const D k = std::bit_cast<D>((ix >> 52) | kTwo52Bits) - kTwo52Bias;
+  const D m = std::bit_cast<D>((ix & kMantissa) + kSqrtHalf);
+  const D s = (m - 1.0) / (m + 1.0);
   // sum c_j z^j by Estrin's scheme (pairs, then z^2, z^4, z^8): a Horner chain of 10
   // dependent steps made the vector loop latency-bound.
-  const double z = s * s, z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
-  const double q0 = kC[0] + kC[1] * z, q1 = kC[2] + kC[3] * z, q2 = kC[4] + kC[5] * z;
-  const double q3 = kC[6] + kC[7] * z, q4 = kC[8] + kC[9] * z;
-  const double p = ((q0 + q1 * z2) + (q2 + q3 * z2) * z4) + q4 * z8;
+  const D z = s * s, z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
+  const D q0 = kC[0] + kC[1] * z, q1 = kC[2] + kC[3] * z, q2 = kC[4] + kC[5] * z;
+  const D q3 = kC[6] + kC[7] * z, q4 = kC[8] + kC[9] * z;
+  const D p = ((q0 + q1 * z2) + (q2 + q3 * z2) * z4) + q4 * z8;
   return k * kLog10of2 + s * p;
 }
+using v4d = double __attribute__((vector_size(32)));
+using v4u = std::uint64_t __attribute__((vector_size(32)));
+using v8d = double __attribute__((vector_size(64)));
+using v8u = std::uint64_t __attribute__((vector_size(64)));
 
 // Zero, negative, NaN and +inf: std::log10 gives the exact special value (both builds use this).
 float log10_special(float x) { return std::log10(x); }
@@ -63,30 +78,11 @@ float log10_special(float x) { return std::log10(x); }
 bool is_special(float x) { return !(x > 0.0f) || x == std::numeric_limits<float>::infinity(); }
 
 float log10_one(float x) {
-  return is_special(x) ? log10_special(x) : static_cast<float>(log10_core(static_cast<double>(x)));
-}
-
-// c_j + c_{j+1} z
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256d pair4(__m256d z, int j) {
-  return _mm256_add_pd(_mm256_set1_pd(kC[j]), _mm256_mul_pd(_mm256_set1_pd(kC[j + 1]), z));
+  return is_special(x) ? log10_special(x) : static_cast<float>(log10_core<double, std::uint64_t>(static_cast<double>(x)));
 }
 
 [[gnu::target("avx2"), gnu::always_inline]] inline __m256d log10_core4(__m256d x) {
-  const __m256i ix = _mm256_add_epi64(_mm256_castpd_si256(x), _mm256_set1_epi64x(static_cast<long long>(kOffset)));
-  const __m256d k = _mm256_sub_pd(
-      _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(ix, 52), _mm256_set1_epi64x(kTwo52Bits))),
-      _mm256_set1_pd(kTwo52Bias));
-  const __m256d m = _mm256_castsi256_pd(_mm256_add_epi64(
-      _mm256_and_si256(ix, _mm256_set1_epi64x(kMantissa)), _mm256_set1_epi64x(static_cast<long long>(kSqrtHalf))));
-  const __m256d one = _mm256_set1_pd(1.0);
-  const __m256d s = _mm256_div_pd(_mm256_sub_pd(m, one), _mm256_add_pd(m, one));
-  const __m256d z = _mm256_mul_pd(s, s), z2 = _mm256_mul_pd(z, z), z4 = _mm256_mul_pd(z2, z2);
-  const __m256d z8 = _mm256_mul_pd(z4, z4);
-  const __m256d q0 = pair4(z, 0), q1 = pair4(z, 2), q2 = pair4(z, 4), q3 = pair4(z, 6), q4 = pair4(z, 8);
-  const __m256d p = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(q0, _mm256_mul_pd(q1, z2)),
-                                                _mm256_mul_pd(_mm256_add_pd(q2, _mm256_mul_pd(q3, z2)), z4)),
-                                  _mm256_mul_pd(q4, z8));
-  return _mm256_add_pd(_mm256_mul_pd(k, _mm256_set1_pd(kLog10of2)), _mm256_mul_pd(s, p));
+  return std::bit_cast<__m256d>(log10_core<v4d, v4u>(std::bit_cast<v4d>(x)));
 }
 
 // log10 of 8 floats; lanes that are zero, negative, NaN or +inf are redone by log10_special.
@@ -152,26 +148,8 @@ bool use_avx512() {
   return yes;
 }
 
-[[ECHOELML_AVX512, gnu::always_inline]] inline __m512d pair8(__m512d z, int j) {
-  return _mm512_add_pd(_mm512_set1_pd(kC[j]), _mm512_mul_pd(_mm512_set1_pd(kC[j + 1]), z));
-}
-
 [[ECHOELML_AVX512, gnu::always_inline]] inline __m512d log10_core8(__m512d x) {
-  const __m512i ix = _mm512_add_epi64(_mm512_castpd_si512(x), _mm512_set1_epi64(static_cast<long long>(kOffset)));
-  const __m512d k = _mm512_sub_pd(
-      _mm512_castsi512_pd(_mm512_or_si512(_mm512_srli_epi64(ix, 52), _mm512_set1_epi64(kTwo52Bits))),
-      _mm512_set1_pd(kTwo52Bias));
-  const __m512d m = _mm512_castsi512_pd(_mm512_add_epi64(
-      _mm512_and_si512(ix, _mm512_set1_epi64(kMantissa)), _mm512_set1_epi64(static_cast<long long>(kSqrtHalf))));
-  const __m512d one = _mm512_set1_pd(1.0);
-  const __m512d s = _mm512_div_pd(_mm512_sub_pd(m, one), _mm512_add_pd(m, one));
-  const __m512d z = _mm512_mul_pd(s, s), z2 = _mm512_mul_pd(z, z), z4 = _mm512_mul_pd(z2, z2);
-  const __m512d z8 = _mm512_mul_pd(z4, z4);
-  const __m512d q0 = pair8(z, 0), q1 = pair8(z, 2), q2 = pair8(z, 4), q3 = pair8(z, 6), q4 = pair8(z, 8);
-  const __m512d p = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(q0, _mm512_mul_pd(q1, z2)),
-                                                _mm512_mul_pd(_mm512_add_pd(q2, _mm512_mul_pd(q3, z2)), z4)),
-                                  _mm512_mul_pd(q4, z8));
-  return _mm512_add_pd(_mm512_mul_pd(k, _mm512_set1_pd(kLog10of2)), _mm512_mul_pd(s, p));
+  return std::bit_cast<__m512d>(log10_core<v8d, v8u>(std::bit_cast<v8d>(x)));
 }
 
 // log10 of 16 floats; special lanes redone by log10_special as in log10_8.

@@ -13,9 +13,11 @@
 
 #include "echoelml/features/chroma.h"
 #include "features/spectral_common.h"
+#include "support/row_means.h"
 
 using namespace echoelml;
 using namespace echoelml::features;
+using echoelml::test::row_means;
 
 namespace {
 
@@ -40,16 +42,6 @@ Matrix noise_power(std::size_t K, std::size_t T, unsigned seed) {
   Matrix m(K, T);
   for (float& v : m.data) v = e(rng) * 1e-2f;
   return m;
-}
-
-// Means of the matrix path, summed in frame order as chroma_means_from_tiles documents.
-std::vector<double> row_means(const Matrix& c) {
-  std::vector<double> out(c.rows, 0.0);
-  for (std::size_t r = 0; r < c.rows; ++r) {
-    for (std::size_t t = 0; t < c.cols; ++t) out[r] += static_cast<double>(c(r, t));
-    out[r] /= static_cast<double>(c.cols);
-  }
-  return out;
 }
 
 // Equal bits, or NaN in both (the matrix path and the tile path reach a NaN through different

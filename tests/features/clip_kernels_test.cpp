@@ -17,9 +17,11 @@
 #include "echoelml/features/chroma.h"
 #include "echoelml/features/spectral.h"
 #include "features/spectral_common.h"
+#include "support/row_means.h"
 
 using namespace echoelml;
 using namespace echoelml::features;
+using echoelml::test::row_means;
 
 namespace {
 
@@ -115,15 +117,6 @@ Power test_power(std::size_t K, std::size_t T, unsigned seed) {
   for (std::size_t k = 0; k < K; ++k)
     for (std::size_t t = 0; t < T; ++t) p.tiles[(t / L) * K * L + k * L + t % L] = p.m(k, t);
   return p;
-}
-
-std::vector<double> row_means(const Matrix& c) {
-  std::vector<double> out(c.rows, 0.0);
-  for (std::size_t r = 0; r < c.rows; ++r) {
-    for (std::size_t t = 0; t < c.cols; ++t) out[r] += static_cast<double>(c(r, t));
-    out[r] /= static_cast<double>(c.cols);
-  }
-  return out;
 }
 
 // chroma_means_from_tiles (the genre set's chroma, kernel dispatched on the CPU; run the
