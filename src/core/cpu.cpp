@@ -15,4 +15,9 @@ bool use_avx2() {
   return v;
 }
 
+bool use_avx2_fma() {
+  static const bool v = use_avx2() && __builtin_cpu_supports("fma");
+  return v;
+}
+
 }  // namespace echoelml::core

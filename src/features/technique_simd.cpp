@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "echoelml/core/cpu.h"
+#include "dsp/complex_abs_avx2.h"
 
 #include "hpss_common.h"
 
@@ -18,10 +19,7 @@ namespace {
 
 bool use_avx2() { return core::use_avx2(); }
 // numpy's |z| needs a fused multiply-add; AVX2 machines without FMA take the scalar path.
-bool use_avx2_fma() {
-  static const bool v = core::use_avx2() && __builtin_cpu_supports("fma");
-  return v;
-}
+bool use_avx2_fma() { return core::use_avx2_fma(); }
 
 [[gnu::target("avx2")]] std::size_t window_frame_avx2(const float* src, const double* w, std::size_t n, double* out) {
   std::size_t k = 0;
@@ -41,24 +39,6 @@ bool use_avx2_fma() {
   return k;
 }
 
-// np.abs of eight complex64 values (dsp::abs_complex64, numpy's formula) with its special
-// cases: a zero larger part gives 0, a NaN part a quiet NaN, an infinite part +inf. FMA is
-// used only where numpy's formula has it (the fma of ratio^2 + 1). GCC may contract a * b + c
-// in any function with the fma target, so these three keep to steps where no product feeds a
-// sum; simd_abs_test.cpp compares them with the scalar path bit for bit.
-[[gnu::target("avx2,fma"), gnu::always_inline]] inline __m256 abs_complex64_8(__m256 re, __m256 im) {
-  const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
-  const __m256 inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
-  const __m256 a = _mm256_andnot_ps(sign, re), b = _mm256_andnot_ps(sign, im);
-  const __m256 larger = _mm256_max_ps(a, b), smaller = _mm256_min_ps(a, b);
-  const __m256 ratio = _mm256_div_ps(smaller, larger);
-  __m256 m = _mm256_mul_ps(_mm256_sqrt_ps(_mm256_fmadd_ps(ratio, ratio, one)), larger);
-  m = _mm256_andnot_ps(_mm256_cmp_ps(larger, _mm256_setzero_ps(), _CMP_EQ_OQ), m);
-  m = _mm256_blendv_ps(m, _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN()),
-                       _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
-  return _mm256_blendv_ps(m, inf, _mm256_or_ps(_mm256_cmp_ps(a, inf, _CMP_EQ_OQ), _mm256_cmp_ps(b, inf, _CMP_EQ_OQ)));
-}
-
 // Eight bins: rounded to complex64 into x, np.abs into mag; returns mag.
 [[gnu::target("avx2,fma"), gnu::always_inline]] inline __m256 complex64_abs8(const double* spec, float* x,
                                                                             float* mag) {
@@ -71,7 +51,7 @@ bool use_avx2_fma() {
   const __m256 lo = _mm256_set_m128(f2, f0), hi = _mm256_set_m128(f3, f1);  // per 128-bit half
   const __m256 re = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));  // bins 0-3 | 4-7
   const __m256 im = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
-  const __m256 m = abs_complex64_8(re, im);
+  const __m256 m = dsp::detail::abs_complex64_8(re, im);
   _mm256_storeu_ps(mag, m);
   return m;
 }

@@ -9,4 +9,8 @@ namespace echoelml::core {
 /// ECHOELML_NO_AVX2 is unset or "0". Decided once per process.
 bool use_avx2();
 
+/// use_avx2() and the CPU has FMA: for the kernels whose formula has a fused multiply-add
+/// (numpy's |z|, dsp/complex_abs.h). Decided once per process.
+bool use_avx2_fma();
+
 }  // namespace echoelml::core
