@@ -115,8 +115,7 @@ void stft_blocks(std::span<const float> y, const StftParams& p, std::size_t bloc
 void stft_magnitude_tiles(std::span<const float> y, const StftParams& p, std::size_t lanes,
                           const StftTileSink& sink) {
   validate(p);
-  constexpr std::size_t G = detail::StftLanes::kLanes;
-  if (lanes == 0 || lanes % G != 0)
+  if (lanes == 0 || lanes % 4 != 0)
     throw ParameterError("stft: tile lanes must be a positive multiple of 4, got " +
                          std::to_string(lanes));
   const std::size_t n = y.size(), T = n_frames(n, p);
@@ -144,7 +143,12 @@ void stft_magnitude_tiles(std::span<const float> y, const StftParams& p, std::si
   thread_local std::unique_ptr<detail::StftLanes> cached;
   if (!cached || cached->n_fft() != p.n_fft) cached = std::make_unique<detail::StftLanes>(p.n_fft);
   detail::StftLanes& fft = *cached;
-  static const auto isa = detail::StftLanes::best_isa();
+  static const auto best = detail::StftLanes::best_isa();
+  // A tile narrower than the widest build's lanes takes the four-lane AVX2 build (same bits).
+  const auto isa = lanes % detail::StftLanes::lanes(best) == 0 ? best
+                   : best == detail::StftLanes::Isa::kAvx512 ? detail::StftLanes::Isa::kAvx2
+                                                            : best;
+  const std::size_t G = detail::StftLanes::lanes(isa);
   // Frames reaching past either end of y are copied, padded, into `edge`; frames past the
   // last one read zeros, so their lanes come out 0.
   std::vector<float> edge(G * nfft), zeros(nfft, 0.0f);
@@ -165,7 +169,7 @@ void stft_magnitude_tiles(std::span<const float> y, const StftParams& p, std::si
   for (std::size_t t0 = 0; t0 < T; t0 += lanes) {
     const std::size_t count = std::min(lanes, T - t0);
     for (std::size_t g = 0; g < lanes; g += G) {
-      const float* frames[G];
+      const float* frames[detail::StftLanes::kMaxLanes];
       for (std::size_t j = 0; j < G; ++j) frames[j] = frame_at(t0 + g + j, j);
       fft.magnitudes(frames, tile.data() + g, lanes, isa);
     }

@@ -60,7 +60,7 @@ bool StftLanes::supported(Isa isa) {
 
 StftLanes::StftLanes(int n_fft) : n_(n_fft), t_(std::make_unique<Tables>()) {
   if (!supports(n_fft))
-    throw ParameterError("stft: the four-lane FFT needs n_fft = 2 * 4^L >= 32, got " +
+    throw ParameterError("stft: the multi-lane FFT needs n_fft = 2 * 4^L >= 32, got " +
                          std::to_string(n_fft));
   Tables& t = *t_;
   const int M = t.M = n_fft / 2, Q = M / 4;
@@ -126,13 +126,13 @@ StftLanes::StftLanes(int n_fft) : n_(n_fft), t_(std::make_unique<Tables>()) {
   t.split_s.resize(t.split_c.size());
   for (std::size_t k = 0; k < t.split_c.size(); ++k)
     unit(static_cast<long double>(k) / n_fft, t.split_c[k], t.split_s[k]);
-  t.work.reset(std::aligned_alloc(64, static_cast<std::size_t>(M) * 64));
+  t.work.reset(std::aligned_alloc(64, static_cast<std::size_t>(M) * 16 * kMaxLanes));
   if (!t.work) throw std::bad_alloc();
 }
 
 StftLanes::~StftLanes() = default;
 
-void StftLanes::magnitudes(const float* const frame[kLanes], float* out, std::size_t out_stride,
+void StftLanes::magnitudes(const float* const* frame, float* out, std::size_t out_stride,
                            Isa isa) {
   const Tables& t = *t_;
   const lanes::KernelArgs args{frame,

@@ -1,4 +1,4 @@
-// The AVX2 build of the four-lane STFT kernel (stft_lanes_kernel.inc). The whole translation
+// The AVX2 build of the STFT kernel (stft_lanes_kernel.inc, four lanes). The whole translation
 // unit targets AVX2 (without FMA, so nothing is contracted): GCC then lowers the kernel's
 // generic vectors to full-width instructions, which the function-level target attribute did
 // not do for the conversions. It includes no library code, so no inline function compiled here

@@ -1,8 +1,9 @@
-// The four-lane STFT kernel's arguments and its three builds (stft_lanes.h explains the
+// The multi-lane STFT kernel's arguments and its three builds (stft_lanes.h explains the
 // transform). The body, stft_lanes_kernel.inc, is compiled three times: in stft_lanes.cpp for
-// SSE2, in stft_lanes_avx2.cpp for AVX2 and in stft_lanes_avx512.cpp for AVX-512VL (the same
-// 256-bit operations, with 32 registers). All do the same double operations per lane in the
-// same order and no FMA, so all give the same bits.
+// SSE2 and in stft_lanes_avx2.cpp for AVX2, four frames per call, and in stft_lanes_avx512.cpp
+// for AVX-512, eight frames per call in 512-bit vectors. All do the same double operations per
+// lane in the same order, so all give the same bits; the only FMAs are the AVX-512 build's
+// exact additions fma(a, 1, b).
 #pragma once
 
 #include <cstddef>
@@ -25,7 +26,7 @@ struct MiddlePass {
 };
 
 struct KernelArgs {
-  const float* const* frame;  // four frames of n = 2M samples
+  const float* const* frame;  // W (4 or 8) frames of n = 2M samples
   const double* window;       // n values
   const Twiddle3* first;          // the first pass's M / 4 twiddles (size M, radix 4)
   const MiddlePass* middle;       // then these on each quarter (size M / 4 downwards)
@@ -33,7 +34,7 @@ struct KernelArgs {
   const int* group_of;            // natural c < M/4 -> storage of the last pass's group c
   const double* split_c;          // W_n^k, k <= M/2
   const double* split_s;
-  void* work;  // M points of four lanes: M * 64 bytes, 64-byte aligned
+  void* work;  // M points of W lanes: M * 16 W bytes, 64-byte aligned
   int M;       // M = n/2 = 4^L, L >= 2
   float* out;  // |X_j[k]| at out[k * stride + j]
   std::size_t stride;
@@ -41,6 +42,6 @@ struct KernelArgs {
 
 void kernel_sse2(const KernelArgs& k);
 void kernel_avx2(const KernelArgs& k);
-void kernel_avx512(const KernelArgs& k);  // AVX-512VL: 32 vector registers, no FMA
+void kernel_avx512(const KernelArgs& k);  // AVX-512: eight lanes
 
 }  // namespace echoelml::dsp::detail::lanes

@@ -51,9 +51,10 @@ void stft_blocks(std::span<const float> y, const StftParams& p, std::size_t bloc
 /// |librosa.stft(y)| (float32 magnitudes of the complex64-rounded spectrum) in tiles of `lanes`
 /// frames, bin-major. The magnitude is sqrt(re^2 + im^2) in float32, not np.abs's formula
 /// (complex_abs.h, which stft_magnitude uses): the division it needs cost the genre set ~1 ms,
-/// and the two differ only in the last bit (about a third of the values); sink(t0, count, tile) gets tile[k * lanes + j] = |X[k, t0 + j]| for
-/// j < count, and 0 in lanes past count. `lanes` must be a multiple of 4. For n_fft = 2 * 4^L
-/// (2048 among them) four frames go through the FFT at once, one per vector lane
+/// and the two differ only in the last bit (about a third of the values); sink(t0, count, tile)
+/// gets tile[k * lanes + j] = |X[k, t0 + j]| for j < count, and 0 in lanes past count. `lanes`
+/// must be a multiple of 4. For n_fft = 2 * 4^L (2048 among them) four or eight frames go
+/// through the FFT at once, one per vector lane
 /// (dsp/stft_lanes.h); other sizes use the one-frame FFT. The tile is valid during the call.
 using StftTileSink = std::function<void(std::size_t t0, std::size_t count, const float* tile)>;
 void stft_magnitude_tiles(std::span<const float> y, const StftParams& p, std::size_t lanes,
