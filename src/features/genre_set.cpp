@@ -20,6 +20,7 @@
 #include <limits>
 #include <numbers>
 #include <numeric>
+#include <optional>
 
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -103,11 +104,26 @@ struct Workspace {
   std::vector<float> power_store;
   float* power = nullptr;
   Matrix mel;    // (n_mels, T)
-  std::vector<float> mel_tile, checkpoints, valley, peak;
-  MatrixD valley_all, peak_all;
+  std::vector<float> mel_tile, checkpoints;
+  // Spectral contrast's valleys and peaks as ContrastSelector::run writes them, one block of
+  // (bands, kLanes) per tile (tile i at i * bands * kLanes), then their dB values (bands, T).
+  std::vector<float> valley_tiles, peak_tiles;
+  std::vector<double> valley_db, peak_db;
   std::vector<double> centroid, rolloff;
   std::vector<float> pitches, mags;
+  // The selector for `contrast_bins` bins (its bands, networks and scratch), kept between calls:
+  // building it cost more than a tenth of the contrast stage.
+  std::optional<detail::ContrastSelector> contrast;
+  std::size_t contrast_bins = 0;
 };
+
+detail::ContrastSelector& cached_selector(Workspace& ws, std::size_t K, double sr) {
+  if (!ws.contrast || ws.contrast_bins != K) {
+    ws.contrast.emplace(detail::contrast_bands(K, ContrastParams{.sr = sr}), kLanes);
+    ws.contrast_bins = K;
+  }
+  return *ws.contrast;
+}
 
 // One pass over the bins of a tile: rolloff's float32 running sum (with checkpoints), centroid
 // sums, the frame maximum, |X|^2 (kept for piptrack, stored for chroma) and the mel bands.
@@ -179,7 +195,9 @@ template <bool kLineStores>
     store8(mel_tile + m * kLanes, v[0]);
     store8(mel_tile + m * kLanes + 8, v[1]);
   };
-  std::fill(mel_tile, mel_tile + bands * kLanes, 0.0f);
+  // No clearing of mel_tile: which bands are stored depends only on the bank, so the same bands
+  // are written whole in every tile, and those no pair ever reaches (empty filters) keep the
+  // zeros TileReducer's constructor put there (an 8 KB memset per tile otherwise).
   double den[kLanes] = {}, num[kLanes] = {};
   f8 cum[2] = {}, bsum[2] = {}, bmom[2] = {}, fmax[2] = {};
   f8 lo[2] = {}, hi[2] = {};  // the sums of bands `band` and `band + 1`
@@ -250,19 +268,18 @@ void sweep_default(const SweepArgs& a) { sweep_body<false>(a); }
 class TileReducer {
  public:
   TileReducer(std::size_t K, std::size_t T, double sr, Workspace& ws)
-      : K_(K), sr_(sr), ws_(ws), mel_(genre_mel_bank()),
-        contrast_(detail::contrast_bands(K, ContrastParams{.sr = sr}), kLanes) {
-    ws.mel_tile.assign(mel_.bands * kLanes, 0.0f);
+      : K_(K), sr_(sr), ws_(ws), mel_(genre_mel_bank()), contrast_(cached_selector(ws, K, sr)) {
+    ws.mel_tile.assign(mel_.bands * kLanes, 0.0f);  // see sweep_body: kept zero where unwritten
     ws.checkpoints.assign((K + kCheck - 1) / kCheck * kLanes, 0.0f);
-    ws.valley.assign(contrast_.n_bands() * kLanes, 0.0f);
-    ws.peak.assign(contrast_.n_bands() * kLanes, 0.0f);
+    // every tile's block is written whole by contrast_.run (lanes past count are not read)
+    const std::size_t tiles = (T + kLanes - 1) / kLanes;
+    ws.valley_tiles.resize(tiles * contrast_.n_bands() * kLanes);
+    ws.peak_tiles.resize(tiles * contrast_.n_bands() * kLanes);
     // every tile is written whole
     ws.power_store.resize((T + kLanes - 1) / kLanes * K * kLanes + kLanes);
     const auto addr = reinterpret_cast<std::uintptr_t>(ws.power_store.data());
     ws.power = ws.power_store.data() + ((64 - addr % 64) % 64) / sizeof(float);
     reshape(ws.mel, mel_.bands, T);
-    ws.valley_all = MatrixD(contrast_.n_bands(), T);
-    ws.peak_all = MatrixD(contrast_.n_bands(), T);
     ws.centroid.assign(T, 0.0);
     ws.rolloff.assign(T, 0.0);
     ws.pitches.clear();
@@ -275,18 +292,12 @@ class TileReducer {
     rolloff_and_centroid(t0, count);
     float fmax2[kLanes];
     for (std::size_t j = 0; j < kLanes; ++j) fmax2[j] = fmax_[j] * fmax_[j];  // max of |X|^2
-    detail::tuning_peaks(power_tile(t0), kLanes, count, fmax2, K_, sr_, TuningParams{},
-                         ws_.pitches, ws_.mags);
-    contrast_.run(tile, count, ws_.valley.data(), ws_.peak.data());
+    // From the magnitudes (in cache; squared as the sweep does), not the streamed-out power.
+    detail::tuning_peaks(tile, kLanes, count, fmax2, K_, sr_, TuningParams{}, ws_.pitches,
+                         ws_.mags, /*square_tile=*/true);
+    const std::size_t block = (t0 / kLanes) * contrast_.n_bands() * kLanes;
+    contrast_.run(tile, count, ws_.valley_tiles.data() + block, ws_.peak_tiles.data() + block);
     const std::size_t T = ws_.mel.cols;
-    for (std::size_t b = 0; b < contrast_.n_bands(); ++b) {
-      double* v = ws_.valley_all.data.data() + b * T + t0;
-      double* p = ws_.peak_all.data.data() + b * T + t0;
-      for (std::size_t j = 0; j < count; ++j) {
-        v[j] = ws_.valley[b * kLanes + j];
-        p[j] = ws_.peak[b * kLanes + j];
-      }
-    }
     for (std::size_t m = 0; m < mel_.bands; ++m) {
       const float* src = ws_.mel_tile.data() + m * kLanes;
       float* dst = ws_.mel.data.data() + m * T + t0;
@@ -304,12 +315,6 @@ class TileReducer {
         __builtin_prefetch(row + next, 1, 3);
         __builtin_prefetch(row + last, 1, 3);
       }
-      for (std::size_t b = 0; b < contrast_.n_bands(); ++b)
-        for (const MatrixD* mat : {&ws_.valley_all, &ws_.peak_all}) {
-          const double* row = mat->data.data() + b * T;
-          for (std::size_t t = next; t <= last; t += 8) __builtin_prefetch(row + t, 1, 3);
-          __builtin_prefetch(row + last, 1, 3);
-        }
     }
   }
 
@@ -365,7 +370,7 @@ class TileReducer {
   double sr_;
   Workspace& ws_;
   const MelPairs& mel_;
-  detail::ContrastSelector contrast_;
+  detail::ContrastSelector& contrast_;
   const float* tile_ = nullptr;  // the tile being reduced
   float fmax_[kLanes] = {};
   double den_[kLanes] = {}, num_[kLanes] = {};
@@ -382,24 +387,65 @@ double sum8(std::span<const float> v) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+// The float32 DCT-II basis of mfcc_from_mel_db for N bands, row k = coefficient k: built once
+// per thread and band count (1664 calls of cos per clip otherwise).
+const std::vector<float>& mfcc_basis(std::size_t N) {
+  thread_local std::vector<float> basis;
+  thread_local std::size_t bands = 0;
+  if (bands != N || basis.empty()) {
+    basis.assign(static_cast<std::size_t>(kMfcc) * N, 0.0f);
+    for (int k = 0; k < kMfcc; ++k) {
+      const double scale = std::sqrt((k == 0 ? 1.0 : 2.0) / static_cast<double>(N));
+      for (std::size_t n = 0; n < N; ++n)
+        basis[static_cast<std::size_t>(k) * N + n] = static_cast<float>(
+            scale * std::cos(std::numbers::pi * k * (2.0 * n + 1) / (2.0 * static_cast<double>(N))));
+    }
+    bands = N;
+  }
+  return basis;
+}
+
 // Per-coefficient MFCC means: the orthonormal DCT-II (float32 basis, as mfcc_from_mel_db) of
 // the per-band means of mel_db.
 std::array<double, kMfcc> mfcc_means(const Matrix& mel_db) {
   const std::size_t N = mel_db.rows, T = mel_db.cols;
   std::vector<double> band_mean(N);
   for (std::size_t n = 0; n < N; ++n) band_mean[n] = T == 0 ? 0.0 : sum8(mel_db.row(n)) / static_cast<double>(T);
+  const std::vector<float>& basis = mfcc_basis(N);
   std::array<double, kMfcc> out{};
   for (int k = 0; k < kMfcc; ++k) {
-    const double scale = std::sqrt((k == 0 ? 1.0 : 2.0) / static_cast<double>(N));
     double acc = 0.0;
-    for (std::size_t n = 0; n < N; ++n) {
-      const float b = static_cast<float>(
-          scale * std::cos(std::numbers::pi * k * (2.0 * n + 1) / (2.0 * static_cast<double>(N))));
-      acc += static_cast<double>(b) * band_mean[n];
-    }
+    for (std::size_t n = 0; n < N; ++n)
+      acc += static_cast<double>(basis[static_cast<std::size_t>(k) * N + n]) * band_mean[n];
     out[static_cast<std::size_t>(k)] = T == 0 ? 0.0 : acc;
   }
   return out;
+}
+
+// power_to_db(MatrixD) with the default PowerToDbParams (mel.cpp's float64 steps: 10 log10(
+// max(amin, x)) - ref_db) of a clip matrix of valleys or peaks held in tiles as Workspace keeps
+// them: out[b * T + t] before the top_db floor. Returns the largest value, from which the floor
+// follows (the maximum of these values, never NaN and never -0, does not depend on the order it
+// is searched in).
+double contrast_db(const std::vector<float>& tiles, std::size_t nb, std::size_t T,
+                   std::vector<double>& out) {
+  const PowerToDbParams p{};
+  const double amin = p.amin;
+  const double ref_db = 10.0 * std::log10(std::max(p.amin, std::abs(p.ref)));
+  out.resize(nb * T);
+  double top = -std::numeric_limits<double>::infinity();
+  for (std::size_t t0 = 0; t0 < T; t0 += kLanes) {
+    const float* block = tiles.data() + (t0 / kLanes) * nb * kLanes;
+    const std::size_t count = std::min(kLanes, T - t0);
+    for (std::size_t b = 0; b < nb; ++b)
+      for (std::size_t j = 0; j < count; ++j) {
+        const double v =
+            10.0 * std::log10(std::max(amin, static_cast<double>(block[b * kLanes + j]))) - ref_db;
+        out[b * T + t0 + j] = v;
+        top = std::max(top, v);
+      }
+  }
+  return top;
 }
 
 thread_local Workspace tls_workspace;
@@ -447,13 +493,18 @@ GenreFeatures genre_features(std::span<const float> y) {
                                                       f.chroma_tuning);
   for (int c = 0; c < 12; ++c) f.chroma[c] = chroma[static_cast<std::size_t>(c)];
 
-  // spectral_contrast: power_to_db (top_db per matrix) of peaks and valleys, then the means.
-  const MatrixD peak_db = power_to_db(ws.peak_all), valley_db = power_to_db(ws.valley_all);
+  // spectral_contrast: power_to_db (top_db per matrix) of peaks and valleys, then the means;
+  // the top_db floor (max(v, top - top_db), as power_to_db) is applied as the values are summed.
+  const std::size_t nb = ws.contrast->n_bands();
+  const double top_db = *PowerToDbParams{}.top_db;
+  const double peak_floor = contrast_db(ws.peak_tiles, nb, T, ws.peak_db) - top_db;
+  const double valley_floor = contrast_db(ws.valley_tiles, nb, T, ws.valley_db) - top_db;
   double total = 0;
-  const std::size_t nb = peak_db.rows;
   for (std::size_t b = 0; b < nb && b < 7; ++b) {
+    const double* pk = ws.peak_db.data() + b * T;
+    const double* vl = ws.valley_db.data() + b * T;
     double band = 0;
-    for (std::size_t t = 0; t < T; ++t) band += peak_db(b, t) - valley_db(b, t);
+    for (std::size_t t = 0; t < T; ++t) band += std::max(pk[t], peak_floor) - std::max(vl[t], valley_floor);
     f.spectral_contrast_bands[b] = T ? band / static_cast<double>(T) : 0.0;
     total += band;
   }

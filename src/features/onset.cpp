@@ -124,6 +124,17 @@ std::vector<std::uint32_t> network_offsets(const std::vector<Comparator>& net) {
   }
   return off;
 }
+// network_offsets(median_network(B)), built once per thread and band count (every clip of a
+// run has the same B; building it per call cost a few microseconds of sorting-network code).
+const std::vector<std::uint32_t>& cached_median_offsets(std::size_t B) {
+  thread_local std::vector<std::uint32_t> off;
+  thread_local std::size_t bands = 0;
+  if (bands != B) {
+    off = network_offsets(median_network(B));
+    bands = B;
+  }
+  return off;
+}
 // min as a < b ? a : b and max as a < b ? b : a: what minps(a, b) and maxps(b, a) compute.
 [[gnu::target("avx2")]] void run_network_avx2(const std::vector<std::uint32_t>& off, float* v) {
   for (std::size_t i = 0; i < off.size(); i += 2) {
@@ -176,7 +187,7 @@ std::vector<float> band_median(const Matrix& S) {
   std::size_t t = 0;
   if (B >= 2 && B <= 4096) {
     static const bool avx2 = core::use_avx2();
-    const auto net = network_offsets(median_network(B));
+    const std::vector<std::uint32_t>& net = cached_median_offsets(B);
     std::vector<float> v(B * 8);
     const std::size_t mid = B / 2;
     GroupStats st;

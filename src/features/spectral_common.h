@@ -124,10 +124,12 @@ class ContrastSelector {
 
 /// piptrack's peaks on a tile of a power spectrogram (bin-major, `lanes` frames, `count`
 /// valid), `frame_max[j]` = max over all bins of frame j: appends each peak's pitch (Hz) and
-/// interpolated magnitude, as estimate_tuning does.
+/// interpolated magnitude, as estimate_tuning does. square_tile: the tile holds magnitudes v,
+/// the power is their float32 v * v (frame_max is still the power's). max_isa (tests): 0 SSE2,
+/// 1 up to AVX2, 2 up to AVX-512 (as far as the CPU and ECHOELML_NO_AVX2 allow); same bits.
 void tuning_peaks(const float* tile, std::size_t lanes, std::size_t count, const float* frame_max,
                   std::size_t n_bins, double sr, const TuningParams& p, std::vector<float>& pitches,
-                  std::vector<float>& mags);
+                  std::vector<float>& mags, bool square_tile = false, int max_isa = 2);
 /// The rest of estimate_tuning: median magnitude selection, then pitch_tuning.
 double tuning_from_peaks(const std::vector<float>& pitches, const std::vector<float>& mags,
                          const TuningParams& p);

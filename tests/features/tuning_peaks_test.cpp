@@ -1,8 +1,10 @@
 // detail::tuning_peaks (piptrack's peak picking and parabolic interpolation; its peak test
-// runs 16 frames per AVX2 call for tiles of <= 16 frames, else 4 per SSE2 step) against a plain
-// per-frame loop written from librosa's piptrack formulas, on tiles of 16 and 37 lanes with
-// full and partial frame counts (37: the SSE2 and scalar steps). Pitches and magnitudes must
-// match bit for bit and in order. Run it with ECHOELML_NO_AVX2=1 too for the SSE2 path.
+// runs on all bins of a tile of <= 16 frames in one AVX2 / AVX-512 call, else 4 frames per SSE2
+// step) against a plain per-frame loop written from librosa's piptrack formulas, on tiles of 16
+// and 37 lanes with full and partial frame counts (37: the SSE2 and scalar steps), with each
+// instruction set the CPU has (SSE2, AVX2, AVX-512: the 16-lane tiles' mask builds), over the
+// default band and over every bin, from power tiles and from magnitude tiles (square_tile).
+// Pitches and magnitudes must match bit for bit and in order. Run it with ECHOELML_NO_AVX2=1 too.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -71,19 +73,35 @@ TEST(TuningPeaks, MatchesPerFrameLoopForTilesAndPartialCounts) {
         const int c = kind(rng);
         v = c == 0 ? 0.0f : c == 1 ? 1.0f : c == 2 ? 1e-6f : e(rng);
       }
+      // Magnitudes m and the power m * m (float32) the reference sees.
+      std::vector<float> magnitude(tile.size());
+      for (std::size_t i = 0; i < tile.size(); ++i) {
+        magnitude[i] = std::sqrt(tile[i]);  // 0 and 1 stay: the ties are kept
+        tile[i] = magnitude[i] * magnitude[i];
+      }
       std::vector<float> frame_max(count, 0.0f);
       for (std::size_t k = 0; k < K; ++k)
         for (std::size_t t = 0; t < count; ++t) frame_max[t] = std::max(frame_max[t], tile[k * lanes + t]);
-      for (double threshold : {0.1, 0.0}) {
-        TuningParams p;
-        p.threshold = threshold;
-        Peaks got;
-        detail::tuning_peaks(tile.data(), lanes, count, frame_max.data(), K, sr, p, got.pitches, got.mags);
-        const Peaks want = reference(tile, lanes, count, frame_max, K, sr, p);
-        ASSERT_GT(want.pitches.size(), 20 * count);  // the test sees many peaks
-        expect_same(got.pitches, want.pitches, "pitches");
-        expect_same(got.mags, want.mags, "mags");
-      }
+      for (double threshold : {0.1, 0.0})
+        for (bool full_range : {false, true})
+          for (int isa : {0, 1, 2}) {
+            TuningParams p;
+            p.threshold = threshold;
+            if (full_range) p.fmin = 0.0, p.fmax = sr;  // bins 1 .. K - 2: the tile's edges
+            const Peaks want = reference(tile, lanes, count, frame_max, K, sr, p);
+            ASSERT_GT(want.pitches.size(), 20 * count);  // the test sees many peaks
+            Peaks got;
+            detail::tuning_peaks(tile.data(), lanes, count, frame_max.data(), K, sr, p, got.pitches,
+                                 got.mags, /*square_tile=*/false, isa);
+            expect_same(got.pitches, want.pitches, "pitches");
+            expect_same(got.mags, want.mags, "mags");
+            // The same power given as magnitudes whose float32 squares it is.
+            Peaks from_mag;
+            detail::tuning_peaks(magnitude.data(), lanes, count, frame_max.data(), K, sr, p,
+                                 from_mag.pitches, from_mag.mags, /*square_tile=*/true, isa);
+            expect_same(from_mag.pitches, want.pitches, "pitches from magnitudes");
+            expect_same(from_mag.mags, want.mags, "mags from magnitudes");
+          }
     }
   }
 }
