@@ -76,7 +76,7 @@ static void BM_Tempo(benchmark::State& state) {
 }
 BENCHMARK(BM_Tempo)->Unit(benchmark::kMillisecond);
 
-// The sliding-DFT tempogram alone with its SSE2 kernels (BM_Tempo runs the AVX2 ones).
+// The sliding-DFT tempogram alone with its SSE2 kernels (BM_Tempo runs the AVX-512VL ones).
 static void BM_TempogramSse2(benchmark::State& state) {
   features::detail::SlidingOptions opt;
   opt.avx2 = false;
@@ -84,6 +84,15 @@ static void BM_TempogramSse2(benchmark::State& state) {
     benchmark::DoNotOptimize(features::detail::tempogram_mean_sliding(median_envelope(), 689, opt));
 }
 BENCHMARK(BM_TempogramSse2)->Unit(benchmark::kMillisecond);
+
+// The same with the AVX2 kernels (CPUs without AVX-512VL).
+static void BM_TempogramAvx2(benchmark::State& state) {
+  features::detail::SlidingOptions opt;
+  opt.avx512 = false;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(features::detail::tempogram_mean_sliding(median_envelope(), 689, opt));
+}
+BENCHMARK(BM_TempogramAvx2)->Unit(benchmark::kMillisecond);
 
 static void BM_TempogramReference(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(features::tempogram_mean_reference(median_envelope(), 689));

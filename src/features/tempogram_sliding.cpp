@@ -28,15 +28,14 @@
 // Execution order: the decisions above depend only on the frame energies and the samples, never
 // on the state, so a scalar pass plans a chunk of frames first (slide + add, or an event: zero
 // reset, anchor spectrum, direct frame's terms, skip) and a bin-major pass then runs the chunk
-// block by block: each block of output bins keeps its state (plus the 4 guard bins the Hann
-// filter reads, carried redundantly by the neighbouring blocks: the same recursion gives the
-// same values) and its sums in registers through all the chunk's frames (twiddles from L1),
-// instead of loading and storing the whole state once per frame. Every value sees the same
-// operations in the same order as in a frame-by-frame loop (acc terms added in frame order),
-// so the result is bit-for-bit the same whatever the block size or build.
+// block by block (tempogram_exec.{h,cpp}): each block of output bins keeps its state (plus the
+// guard bins the Hann filter reads, carried redundantly: the same recursion gives the same
+// values) and its sums in registers through all the chunk's frames (twiddles from L1), instead
+// of loading and storing the whole state once per frame. Every value sees the same operations
+// in the same order as in a frame-by-frame loop (acc terms added in frame order), so the
+// result is bit-for-bit the same whatever the layout, block size or build. The energies E_t,
+// U_t of all frames come first (frame_energies: U's lane sums are shared by eight frames).
 #include "features/tempogram_sliding.h"
-
-#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -49,6 +48,7 @@
 #include "echoelml/core/cpu.h"
 #include "echoelml/dsp/fft.h"
 #include "echoelml/dsp/stft.h"
+#include "features/tempogram_exec.h"
 
 namespace echoelml::features::detail {
 namespace {
@@ -61,284 +61,37 @@ constexpr double kFftError = kAnchorFftError;
 constexpr std::size_t kChunkFrames = 512;
 constexpr std::size_t kChunkSpectra = 16;
 
-// Sums in eight lanes (k % 8, the tail in lane 0) to break the chains of dependent additions;
-// the AVX2 build below runs the same lanes in two registers.
-[[gnu::always_inline]] inline void energies_body(const float* __restrict x,
-                                                 const double* __restrict window, std::size_t n,
-                                                 double* e, double* u) {
-  double e8[8] = {}, u8[8] = {};
-  std::size_t k = 0;
-  for (; k + 8 <= n; k += 8)
-    for (std::size_t j = 0; j < 8; ++j) {
-      const double v = static_cast<double>(x[k + j]);
-      const double y = v * window[k + j];
-      e8[j] += y * y;
-      u8[j] += v * v;
-    }
-  for (; k < n; ++k) {
-    const double v = static_cast<double>(x[k]);
-    const double y = v * window[k];
-    e8[0] += y * y;
-    u8[0] += v * v;
-  }
-  *e = ((e8[0] + e8[1]) + (e8[2] + e8[3])) + ((e8[4] + e8[5]) + (e8[6] + e8[7]));
-  *u = ((u8[0] + u8[1]) + (u8[2] + u8[3])) + ((u8[4] + u8[5]) + (u8[6] + u8[7]));
-}
-
-// ---- The plan of one chunk of frames ----
-
-struct FrameArgs {
-  double d[2];  ///< slide offsets for even and odd f: (-1)^f x[t-1+W] - x[t-1]
-  double inv4;  ///< the Hann add's scale 1 / (4 E_t)
-};
-enum class StateOp : std::uint8_t { kSlide, kZero, kSet };
-enum class AddOp : std::uint8_t { kNone, kHann, kDirect };
-/// A frame that is not the common slide + Hann add.
-struct Event {
-  std::uint32_t t;  ///< frame index within the chunk
-  StateOp state;
-  AddOp add;
-  std::uint32_t set_slot = 0, direct_slot = 0;  ///< which stored spectrum / terms
-};
-struct Plan {
-  std::size_t P = 0, Q = 0;            ///< state bins (from f = -2) and filtered bins, P = Q + 4
-  std::vector<FrameArgs> frames;       ///< every frame of the chunk
-  std::vector<Event> events;           ///< in frame order
-  std::vector<double> set_re, set_im;  ///< anchors' spectra, P values each
-  std::vector<double> direct;          ///< direct frames' terms |F|^2 / E, Q values each
-  std::size_t spectra() const { return set_re.size() / P + direct.size() / Q; }
-  void clear() {
-    frames.clear();
-    events.clear();
-    set_re.clear();
-    set_im.clear();
-    direct.clear();
-  }
-};
-struct ExecArgs {
-  const Plan* plan;
-  double* re;  ///< the state, P bins, carried from chunk to chunk
-  double* im;
-  const double* c;  ///< twiddles w^{-f} = c + i s
-  const double* s;
-  double* acc;  ///< Q sums
-};
-
-// ---- The bin-major executor: NV state vectors of N bins (N = 2 or 4), NO output vectors ----
-
-// -Wpsabi stays off to the end of the file: GCC reports the vector arguments of the
-// always-inlined helpers there, and they never cross a call.
-#pragma GCC diagnostic ignored "-Wpsabi"
-template <int N>
-struct VecTypes;  // GCC vector types of N doubles and N 64-bit shuffle indices
-template <>
-struct VecTypes<2> {
-  typedef double V __attribute__((vector_size(16)));
-  typedef long long M __attribute__((vector_size(16)));
-};
-template <>
-struct VecTypes<4> {
-  typedef double V __attribute__((vector_size(32)));
-  typedef long long M __attribute__((vector_size(32)));
-};
-template <int N>
-using Vec = typename VecTypes<N>::V;
-template <int N>
-using Mask = typename VecTypes<N>::M;
-
-template <int N>
-[[gnu::always_inline]] inline Vec<N> load(const double* p) {
-  Vec<N> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <int N>
-[[gnu::always_inline]] inline void store(double* p, const Vec<N>& v) {
-  std::memcpy(p, &v, sizeof v);
-}
-template <int N>
-[[gnu::always_inline]] inline Vec<N> splat(double v) {
-  Vec<N> r;
-  for (int l = 0; l < N; ++l) r[l] = v;
-  return r;
-}
-
-// Output vectors per block: the filter reads 4 bins past the outputs, 2 vectors of 2 bins or
-// one of 4.
-template <int N, int NV>
-inline constexpr int kOut = NV - 4 / N;
-
-// Bins [j N + k, j N + k + N) of the block's state (0 <= k <= 4).
-template <int N, int NV, int K>
-[[gnu::always_inline]] inline Vec<N> bins_at(const Vec<N> (&R)[NV], int j) {
-  if constexpr (K % N == 0) {
-    return R[j + K / N];
-  } else {
-    Mask<N> m;
-    for (int l = 0; l < N; ++l) m[l] = K % N + l;
-    return __builtin_shuffle(R[j + K / N], R[j + K / N + 1], m);
-  }
-}
-
-// re/im = (re + d + i im) * (c + i s) per bin, d alternating by the bin's parity.
-template <int N, int NV>
-[[gnu::always_inline]] inline void slide_regs(Vec<N> (&R)[NV], Vec<N> (&M)[NV], const double* c,
-                                              const double* s, const FrameArgs& f) {
-  Vec<N> dd;
-  for (int l = 0; l < N; ++l) dd[l] = f.d[l % 2];
-#pragma GCC unroll 16
-  for (int j = 0; j < NV; ++j) {
-    const Vec<N> a = R[j] + dd, b = M[j], cj = load<N>(c + N * j), sj = load<N>(s + N * j);
-    R[j] = a * cj - b * sj;
-    M[j] = a * sj + b * cj;
-  }
-}
-
-// The Hann filter doubled, 2 F[f] = R[f+2] - 0.5 (R[f] + R[f+4]), with the 1/4 folded into
-// inv4 = inv / 4: scaling by powers of two is exact, so this rounds as |F|^2 * inv would.
-template <int N, int NV>
-[[gnu::always_inline]] inline void hann_regs(const Vec<N> (&R)[NV], const Vec<N> (&M)[NV],
-                                             Vec<N> (&A)[kOut<N, NV>], double inv4) {
-  const Vec<N> half = splat<N>(0.5), vi = splat<N>(inv4);
-#pragma GCC unroll 16
-  for (int j = 0; j < kOut<N, NV>; ++j) {
-    const Vec<N> fr = bins_at<N, NV, 2>(R, j) - half * (R[j] + bins_at<N, NV, 4>(R, j));
-    const Vec<N> fi = bins_at<N, NV, 2>(M, j) - half * (M[j] + bins_at<N, NV, 4>(M, j));
-    A[j] += (fr * fr + fi * fi) * vi;
-  }
-}
-
-// All the chunk's frames for state bins [i0, i0 + N NV) and output bins [i0, i0 + N NO).
-// The twiddles are read from memory (L1): registers hold the state and the sums.
-template <int N, int NV>
-[[gnu::always_inline]] inline void block_body(const ExecArgs& x, std::size_t i0) {
-  constexpr int NO = kOut<N, NV>;
-  const Plan& plan = *x.plan;
-  const double *c = x.c + i0, *s = x.s + i0;
-  Vec<N> R[NV], M[NV], A[NO];
-#pragma GCC unroll 16
-  for (int j = 0; j < NV; ++j) {
-    R[j] = load<N>(x.re + i0 + N * j);
-    M[j] = load<N>(x.im + i0 + N * j);
-  }
-#pragma GCC unroll 16
-  for (int j = 0; j < NO; ++j) A[j] = load<N>(x.acc + i0 + N * j);
-  const FrameArgs* frames = plan.frames.data();
-  std::size_t t = 0;
-  for (const Event& ev : plan.events) {
-    for (; t < ev.t; ++t) {  // the common frames: slide, then add
-      slide_regs<N, NV>(R, M, c, s, frames[t]);
-      hann_regs<N, NV>(R, M, A, frames[t].inv4);
-    }
-    switch (ev.state) {
-      case StateOp::kSlide: slide_regs<N, NV>(R, M, c, s, frames[t]); break;
-      case StateOp::kZero:
-#pragma GCC unroll 16
-        for (int j = 0; j < NV; ++j) R[j] = M[j] = Vec<N>{};
-        break;
-      case StateOp::kSet: {
-        const std::size_t o = ev.set_slot * plan.P + i0;
-#pragma GCC unroll 16
-        for (int j = 0; j < NV; ++j) {
-          R[j] = load<N>(plan.set_re.data() + o + N * j);
-          M[j] = load<N>(plan.set_im.data() + o + N * j);
-        }
-        break;
-      }
-    }
-    switch (ev.add) {
-      case AddOp::kNone: break;
-      case AddOp::kHann: hann_regs<N, NV>(R, M, A, frames[t].inv4); break;
-      case AddOp::kDirect: {
-        const double* terms = plan.direct.data() + ev.direct_slot * plan.Q + i0;
-#pragma GCC unroll 16
-        for (int j = 0; j < NO; ++j) A[j] += load<N>(terms + N * j);
-        break;
-      }
-    }
-    ++t;
-  }
-  for (const std::size_t n = plan.frames.size(); t < n; ++t) {
-    slide_regs<N, NV>(R, M, c, s, frames[t]);
-    hann_regs<N, NV>(R, M, A, frames[t].inv4);
-  }
-  // Vectors NO.. are the next block's first ones, which that block has still to load: only the
-  // last block stores them.
-  const int stored = i0 + N * NO < plan.Q ? NO : NV;
-#pragma GCC unroll 16
-  for (int j = 0; j < NV; ++j)
-    if (j < stored) {
-      store<N>(x.re + i0 + N * j, R[j]);
-      store<N>(x.im + i0 + N * j, M[j]);
-    }
-#pragma GCC unroll 16
-  for (int j = 0; j < NO; ++j) store<N>(x.acc + i0 + N * j, A[j]);
-}
-
-template <int N, int NV>
-[[gnu::always_inline]] inline void execute_body(const ExecArgs& x) {
-  for (std::size_t i0 = 0; i0 < x.plan->Q; i0 += N * kOut<N, NV>) block_body<N, NV>(x, i0);
-}
-
-// Vector width and block per build (bins per vector, state vectors), chosen by measurement:
-// registers hold the state and the sums, the twiddles come from L1. 512-bit vectors were
-// slower on Zen 4 (double-pumped, and 8-bin vectors need two shuffles for the filter); two-bin
-// vectors need none (bins f+2, f+4 are whole vectors) and suit SSE2's 16 registers.
-struct Build {
-  int lanes, vectors;
-  /// output bins per block (the state has 4 more)
-  constexpr std::size_t group() const { return static_cast<std::size_t>(lanes * vectors - 4); }
-};
-constexpr Build kAvx512{4, 8}, kAvx2{4, 6}, kSse2{2, 7};
-
-// AVX-512F implies FMA: contraction is switched off so that a * b + c stays two roundings.
-[[gnu::target("avx512f,avx512vl"), gnu::optimize("fp-contract=off")]] void execute_avx512(
-    const ExecArgs& x) {
-  execute_body<kAvx512.lanes, kAvx512.vectors>(x);
-}
-[[gnu::target("avx2")]] void execute_avx2(const ExecArgs& x) {
-  execute_body<kAvx2.lanes, kAvx2.vectors>(x);
-}
-void execute_sse2(const ExecArgs& x) { execute_body<kSse2.lanes, kSse2.vectors>(x); }
-
 bool cpu_avx512() {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 }
 
-}  // namespace
+// The layout and its twiddles for one W and build, cached per thread: the twiddles come from
+// long double cos / sin (~0.05 ms for W = 689), the same for every envelope of a run.
+struct Setup {
+  int W = 0;
+  SimdBuild build = SimdBuild::kSse2;
+  BinLayout layout;
+  SlidingBins bins;              ///< bins f = -2 .. (index f + 2)
+  std::vector<double> c, s;      ///< twiddles per state slot
+};
+const Setup& setup_for(int W, SimdBuild build) {
+  thread_local Setup cached;
+  if (cached.W == W && cached.build == build) return cached;
+  Setup su;
+  su.W = W;
+  su.build = build;
+  su.layout = make_layout(build, static_cast<std::size_t>(W));
+  const long top = *std::max_element(su.layout.state_bin.begin(), su.layout.state_bin.end());
+  su.bins = sliding_bins(W, static_cast<std::size_t>(top + 3));
+  for (const long f : su.layout.state_bin) {
+    su.c.push_back(su.bins.c[static_cast<std::size_t>(f + 2)]);
+    su.s.push_back(su.bins.s[static_cast<std::size_t>(f + 2)]);
+  }
+  cached = std::move(su);
+  return cached;
+}
 
-[[gnu::target("avx2")]] void frame_energies_avx2(const float* x, const double* window,
-                                                 std::size_t n, double* e, double* u) {
-  __m256d e0 = _mm256_setzero_pd(), e1 = e0, u0 = e0, u1 = e0;
-  std::size_t k = 0;
-  for (; k + 8 <= n; k += 8) {
-    const __m256d v0 = _mm256_cvtps_pd(_mm_loadu_ps(x + k));
-    const __m256d v1 = _mm256_cvtps_pd(_mm_loadu_ps(x + k + 4));
-    const __m256d y0 = _mm256_mul_pd(v0, _mm256_loadu_pd(window + k));
-    const __m256d y1 = _mm256_mul_pd(v1, _mm256_loadu_pd(window + k + 4));
-    e0 = _mm256_add_pd(e0, _mm256_mul_pd(y0, y0));
-    e1 = _mm256_add_pd(e1, _mm256_mul_pd(y1, y1));
-    u0 = _mm256_add_pd(u0, _mm256_mul_pd(v0, v0));
-    u1 = _mm256_add_pd(u1, _mm256_mul_pd(v1, v1));
-  }
-  alignas(32) double e8[8], u8[8];
-  _mm256_store_pd(e8, e0);
-  _mm256_store_pd(e8 + 4, e1);
-  _mm256_store_pd(u8, u0);
-  _mm256_store_pd(u8 + 4, u1);
-  for (; k < n; ++k) {
-    const double v = static_cast<double>(x[k]);
-    const double y = v * window[k];
-    e8[0] += y * y;
-    u8[0] += v * v;
-  }
-  *e = ((e8[0] + e8[1]) + (e8[2] + e8[3])) + ((e8[4] + e8[5]) + (e8[6] + e8[7]));
-  *u = ((u8[0] + u8[1]) + (u8[2] + u8[3])) + ((u8[4] + u8[5]) + (u8[6] + u8[7]));
-}
-void frame_energies_sse2(const float* x, const double* window, std::size_t n, double* e,
-                         double* u) {
-  energies_body(x, window, n, e, u);
-}
+}  // namespace
 
 std::vector<float> linear_ramp_pad(std::span<const float> env, int half) {
   // each side ramps from 0 at the outer end towards the edge value,
@@ -409,20 +162,25 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
 
   static const bool cpu_avx2 = core::use_avx2(), cpu_512 = cpu_avx2 && cpu_avx512();
   const bool avx2 = opt.avx2 && cpu_avx2, avx512 = avx2 && opt.avx512 && cpu_512;
-  const Build build = avx512 ? kAvx512 : avx2 ? kAvx2 : kSse2;
-  auto execute = avx512 ? execute_avx512 : avx2 ? execute_avx2 : execute_sse2;
+  const SimdBuild build = avx512 ? SimdBuild::kAvx512 : avx2 ? SimdBuild::kAvx2 : SimdBuild::kSse2;
 
-  // State bins f = -2 .. P-3 at index i = f + 2: 0..W, two guard bins each side for the Hann
-  // filter, and padding to whole blocks. All are true DFT bins, carried by the same
+  // State bins f = -2 .. (index f + 2): 0..W, two guard bins each side of every segment for the
+  // Hann filter, and the last block's padding. All are true DFT bins, carried by the same
   // recursion with their own twiddles (|R(-f)| = |R(f)|, so the bound covers the guards).
+  const Setup& su = setup_for(W, build);
+  const BinLayout& lay = su.layout;
+  const SlidingBins& bins = su.bins;
   Plan plan;
-  plan.Q = (w + build.group()) / build.group() * build.group();  // filtered bins (0..W used)
-  plan.P = plan.Q + 4;
+  plan.P = lay.P();
+  plan.Q = lay.Q();
   const std::size_t P = plan.P, Q = plan.Q;
-  const SlidingBins bins = sliding_bins(W, P);
   std::vector<double> re(P, 0.0), im(P, 0.0), acc(Q, 0.0);
-  const ExecArgs args{&plan, re.data(), im.data(), bins.c.data(), bins.s.data(), acc.data()};
+  const ExecArgs args{&plan, &lay, re.data(), im.data(), su.c.data(), su.s.data(), acc.data()};
   plan.frames.reserve(kChunkFrames);
+
+  // every frame's energies at once (U from shared lane sums)
+  std::vector<double> energy(n), usum(n);
+  frame_energies(padded.data(), n, window.data(), w, build, energy.data(), usum.data());
 
   dsp::RealFft fft(L);
   dsp::RealBuffer frame(dsp::fft_alloc_real(static_cast<std::size_t>(L)));
@@ -439,7 +197,8 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
     std::fill(frame.get() + w, frame.get() + L, 0.0);
     fft.forward(frame.get(), spec.get());
     const auto slot = static_cast<std::uint32_t>(plan.set_re.size() / P);
-    for (std::size_t i = 0; i < P; ++i) {
+    for (const long f : lay.state_bin) {
+      const auto i = static_cast<std::size_t>(f + 2);
       const auto v = spec[bins.src[i]];
       plan.set_re.push_back(v.real());
       plan.set_im.push_back(bins.conj[i] ? -v.imag() : v.imag());
@@ -453,8 +212,8 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
     std::fill(frame.get() + w, frame.get() + L, 0.0);
     fft.forward(frame.get(), spec.get());
     const auto slot = static_cast<std::uint32_t>(plan.direct.size() / Q);
-    for (std::size_t f = 0; f < Q; ++f)
-      plan.direct.push_back(f <= w ? std::norm(spec[f]) * inv : 0.0);
+    for (const long f : lay.out_bin)
+      plan.direct.push_back(f <= W ? std::norm(spec[static_cast<std::size_t>(f)]) * inv : 0.0);
     ++st.direct_frames;
     return slot;
   };
@@ -465,16 +224,14 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
   };
   auto end_frame = [&] {
     if (plan.frames.size() == kChunkFrames || plan.spectra() >= kChunkSpectra) {
-      execute(args);
+      execute(build, args);
       plan.clear();
     }
   };
 
   for (std::size_t t = 0; t < n; ++t) {
     const float* x = padded.data() + t;
-    double e = 0.0, u = 0.0;
-    if (avx2) frame_energies_avx2(x, window.data(), w, &e, &u);
-    else frame_energies_sse2(x, window.data(), w, &e, &u);
+    const double e = energy[t], u = usum[t];
     const double inv = 1.0 / e, inv4 = 0.25 * inv;
 
     Event ev{static_cast<std::uint32_t>(plan.frames.size()), StateOp::kSlide, AddOp::kNone};
@@ -524,9 +281,10 @@ std::vector<double> tempogram_mean_sliding(std::span<const float> env, int W,
     plan.events.push_back(ev);
     end_frame();
   }
-  if (!plan.frames.empty()) execute(args);
+  if (!plan.frames.empty()) execute(build, args);
 
-  for (std::size_t f = 0; f <= w; ++f) spec[f] = {acc[f], 0.0};
+  for (std::size_t q = 0; q < Q; ++q)  // every bin 0..W has one slot
+    if (lay.out_bin[q] <= W) spec[static_cast<std::size_t>(lay.out_bin[q])] = {acc[q], 0.0};
   fft.inverse(spec.get(), frame.get());
   std::vector<double> tg(w);
   const double scale = 1.0 / (static_cast<double>(L) * static_cast<double>(n));

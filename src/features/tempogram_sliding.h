@@ -48,11 +48,16 @@ struct SlidingBins {
 };
 SlidingBins sliding_bins(int W, std::size_t P);
 
-// Kernels with an AVX2 and an SSE2 build of the same operations in the same order (no FMA), so
-// both give the same bits. Exposed for the tests that check exactly that.
+/// The kernel builds: all give the same bits (same operations per value, same order, no FMA).
+enum class SimdBuild { kSse2, kAvx2, kAvx512 };
 
-/// E = sum (x[k] w[k])^2 and U = sum x[k]^2 over k < n (x float32 widened to double).
-void frame_energies_avx2(const float* x, const double* window, std::size_t n, double* e, double* u);
-void frame_energies_sse2(const float* x, const double* window, std::size_t n, double* e, double* u);
+/// E_t = sum (x[t+k] w[k])^2 and U_t = sum x[t+k]^2 over k < n for frames t < frames (x float32
+/// widened to double; x holds frames + n - 1 samples), each with the bits of
+/// frame_energies_reference (eight lanes k % 8, the tail in lane 0, a fixed tree).
+void frame_energies(const float* x, std::size_t frames, const double* window, std::size_t n,
+                    SimdBuild build, double* e, double* u);
+/// One frame's E and U, plain scalar code: the reference for frame_energies.
+void frame_energies_reference(const float* x, const double* window, std::size_t n, double* e,
+                              double* u);
 
 }  // namespace echoelml::features::detail

@@ -17,6 +17,7 @@
 #include "echoelml/dsp/fft.h"
 #include "echoelml/dsp/stft.h"
 #include "echoelml/features/beat.h"
+#include "features/tempogram_exec.h"
 #include "features/tempogram_sliding.h"
 #include "support/shared_data.h"
 
@@ -113,7 +114,7 @@ std::vector<double> frame_major_reference(const std::vector<float>& env, int W, 
   for (std::size_t t = 0; t < n; ++t) {
     const float* x = padded.data() + t;
     double e, u;
-    detail::frame_energies_sse2(x, window.data(), w, &e, &u);
+    detail::frame_energies_reference(x, window.data(), w, &e, &u);
     const double inv = 1.0 / e;
     bool fresh = false;
     if (u == 0.0) {
@@ -287,20 +288,84 @@ TEST(TempogramSliding, Avx2AndSse2GiveTheSameBits) {
     EXPECT_TRUE(same_bits(best, detail::tempogram_mean_sliding(env, W, sse2))) << "W=" << W;
     EXPECT_TRUE(same_bits(best, detail::tempogram_mean_sliding(env, W, avx2))) << "W=" << W;
   }
-  // The energy kernels on their own, with awkward lengths.
+}
+
+// The batched energy kernels (U from lane sums shared by eight frames) against the per-frame
+// scalar loop, every build, with awkward lengths and frame counts, zeros and huge ranges.
+TEST(TempogramSliding, BatchedEnergiesGiveThePerFrameBits) {
   std::mt19937 rng(4);
   std::normal_distribution<double> g(0.0, 1e3);
-  const std::size_t n = 64;
-  std::vector<double> win(n + 9);
-  std::vector<float> x(n + 9);
+  std::uniform_real_distribution<double> ex(-30.0, 30.0);
+  const std::size_t n = 140;
+  std::vector<double> win(n);
+  std::vector<float> x(2 * n);
   for (auto& e : win) e = g(rng);
-  for (auto& e : x) e = static_cast<float>(g(rng));
-  for (std::size_t len : {n + 9, n + 8, std::size_t{7}, std::size_t{1}}) {
-    double e1, u1, e2, u2;
-    detail::frame_energies_avx2(x.data(), win.data(), len, &e1, &u1);
-    detail::frame_energies_sse2(x.data(), win.data(), len, &e2, &u2);
-    EXPECT_TRUE(same_bits({e1, u1}, {e2, u2})) << len;
-  }
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = i % 7 == 3 ? 0.0f : static_cast<float>(g(rng) * std::pow(10.0, ex(rng)));
+  std::vector<detail::SimdBuild> builds{detail::SimdBuild::kSse2};
+  if (__builtin_cpu_supports("avx2")) builds.push_back(detail::SimdBuild::kAvx2);
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+    builds.push_back(detail::SimdBuild::kAvx512);
+  std::size_t checked = 0;
+  for (std::size_t len : {n, n - 1, std::size_t{64}, std::size_t{17}, std::size_t{8},
+                          std::size_t{7}, std::size_t{1}})
+    for (std::size_t frames : {std::size_t{1}, std::size_t{2}, std::size_t{9}, 2 * n + 1 - len}) {
+      std::vector<double> want_e(frames), want_u(frames);
+      for (std::size_t t = 0; t < frames; ++t)
+        detail::frame_energies_reference(x.data() + t, win.data(), len, &want_e[t], &want_u[t]);
+      for (const auto b : builds) {
+        std::vector<double> e(frames, -1.0), u(frames, -1.0);
+        detail::frame_energies(x.data(), frames, win.data(), len, b, e.data(), u.data());
+        EXPECT_TRUE(same_bits(e, want_e)) << len << " " << frames << " build " << int(b);
+        EXPECT_TRUE(same_bits(u, want_u)) << len << " " << frames << " build " << int(b);
+        ++checked;
+      }
+    }
+  EXPECT_GE(checked, 28u);
+}
+
+// The executor's layouts: every output bin 0..W in exactly one sum slot, each output lane's
+// filter inputs f - 2, f, f + 2 in the state vectors j, j + 1, j + 2 of the same lane, and the
+// lane's parity that of its bins (the slide's offset d alternates by lane).
+TEST(TempogramSliding, BinLayoutsCoverEveryBinOnce) {
+  std::vector<int> Ws;
+  for (int W = 1; W <= 130; ++W) Ws.push_back(W);
+  Ws.insert(Ws.end(), {344, 384, 689, 1000});
+  using detail::SimdBuild;
+  for (const auto build : {SimdBuild::kSse2, SimdBuild::kAvx2, SimdBuild::kAvx512})
+    for (const int W : Ws) {
+      const auto lay = detail::make_layout(build, static_cast<std::size_t>(W));
+      const std::size_t V = static_cast<std::size_t>(lay.lanes);
+      std::vector<int> seen(static_cast<std::size_t>(W) + 1, 0);
+      std::size_t P = 0, Q = 0;
+      for (const auto& b : lay.blocks) {
+        ASSERT_EQ(b.state, P);
+        ASSERT_EQ(b.out, Q);
+        ASSERT_GE(b.vectors, 3);
+        ASSERT_LE(b.vectors, lay.vectors);
+        const std::size_t nv = static_cast<std::size_t>(b.vectors);
+        for (std::size_t j = 0; j < nv; ++j)
+          for (std::size_t l = 0; l < V; ++l) {
+            const long f = lay.state_bin[b.state + j * V + l];
+            ASSERT_EQ(((f % 2) + 2) % 2, static_cast<long>(l % 2)) << W;
+            if (j + 2 >= nv) continue;
+            const long o = lay.out_bin[b.out + j * V + l];
+            ASSERT_EQ(f, o - 2);
+            ASSERT_EQ(lay.state_bin[b.state + (j + 1) * V + l], o);
+            ASSERT_EQ(lay.state_bin[b.state + (j + 2) * V + l], o + 2);
+            ASSERT_GE(o, 0);
+            if (o <= W) ++seen[static_cast<std::size_t>(o)];
+          }
+        P += nv * V;
+        Q += (nv - 2) * V;
+      }
+      ASSERT_EQ(P, lay.P());
+      ASSERT_EQ(Q, lay.Q());
+      for (int f = 0; f <= W; ++f)
+        ASSERT_EQ(seen[static_cast<std::size_t>(f)], 1) << "W=" << W << " f=" << f;
+      // at most one block's worth of padding
+      ASSERT_LT(Q, static_cast<std::size_t>(W) + 1 + V * static_cast<std::size_t>(lay.vectors));
+    }
 }
 
 // Every event kind (anchors, zero resets, direct frames, skipped frames) over several chunks
