@@ -111,6 +111,28 @@ void BM_ChromaStft(benchmark::State& st) {  // estimate_tuning + filterbank prod
   const auto& c = clip();
   for (auto _ : st) benchmark::DoNotOptimize(features::chroma_stft(c.P, {.sr = c.sr}));
 }
+// The genre set's chroma: per-row means of the chroma of the clip's power stored in tiles of
+// 16 frames (detail::chroma_means_from_tiles), 2584 frames x 1025 bins = 10.6 MB of tiles.
+// Arg 0: the same tiles every time (from cache); arg 1: four copies in turn (42 MB, more than
+// the L3 cache), so the tiles come from DRAM as in the genre set (whose STFT writes them with
+// streaming stores).
+void BM_ChromaMeansFromTiles(benchmark::State& st) {
+  constexpr std::size_t L = features::detail::kTileLanes;
+  const auto& c = clip();
+  const std::size_t K = c.P.rows, T = c.P.cols;
+  const std::size_t size = (T + L - 1) / L * K * L, copies = st.range(0) == 0 ? 1 : 4;
+  std::vector<float> tiles(copies * size, 0.0f);
+  for (std::size_t i = 0; i < copies; ++i)
+    for (std::size_t k = 0; k < K; ++k)
+      for (std::size_t t = 0; t < T; ++t) tiles[i * size + (t / L) * K * L + k * L + t % L] = c.P(k, t);
+  const features::ChromaParams p{.sr = c.sr};
+  std::size_t i = 0;
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(
+        features::detail::chroma_means_from_tiles(tiles.data() + i * size, K, T, p, -0.11));
+    i = (i + 1) % copies;
+  }
+}
 void BM_AllSpectralFeatures(benchmark::State& st) {  // everything above except the STFT
   const auto& c = clip();
   for (auto _ : st) {
@@ -200,6 +222,7 @@ BENCHMARK(BM_ContrastSelectTiles)->Arg(-1)->Arg(0)->Arg(1)->Arg(2)->Unit(benchma
 BENCHMARK(BM_EstimateTuning)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ChromaStftKnownTuning)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ChromaStft)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ChromaMeansFromTiles)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AllSpectralFeatures)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PowerToDbLibm)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PowerToDb)->Unit(benchmark::kMillisecond);

@@ -13,16 +13,11 @@
 #include "echoelml/core/cpu.h"
 #include "echoelml/core/error.h"
 #include "echoelml/features/chroma.h"
+#include "chroma_runs.h"
 #include "spectral_common.h"
 
 namespace echoelml::features {
 namespace {
-
-// Weights below this fraction of their column's largest weight are skipped when applying the
-// bank. A skipped weight w < eps * max_c W[c,k] changes any chroma value by at most
-// eps * sum_c raw[c] <= n_chroma * eps of the frame maximum, i.e. <= 1.2e-7 after the
-// per-frame max normalisation: below float32 resolution. It drops ~40% of the products.
-constexpr double kSkipRelative = 1e-8;
 
 // The filterbank stored column by column (bin k -> its non-negligible (chroma, weight)
 // pairs), applied in bin order with float32 accumulation as the reference BLAS sgemm does.
@@ -36,7 +31,7 @@ class ChromaBank {
       for (std::size_t c = 0; c < C; ++c) colmax = std::max(colmax, dense_(c, k));
       for (std::size_t c = 0; c < C; ++c) {
         const float w = dense_(c, k);
-        if (w > 0.0f && w >= kSkipRelative * colmax) {
+        if (detail::chroma_weight_kept(w, colmax)) {
           rows_.push_back(static_cast<std::uint32_t>(c));
           weights_.push_back(w);
         }
@@ -44,10 +39,10 @@ class ChromaBank {
       start_[k + 1] = rows_.size();
     }
     if (C == kRegRows) {
-      dense_kept_.assign(K * C, 0.0f);
+      std::vector<float> kept(K * C, 0.0f);
       for (std::size_t k = 0; k < K; ++k)
-        for (std::size_t e = start_[k]; e < start_[k + 1]; ++e)
-          dense_kept_[k * C + rows_[e]] = weights_[e];
+        for (std::size_t e = start_[k]; e < start_[k + 1]; ++e) kept[k * C + rows_[e]] = weights_[e];
+      runs_ = detail::chroma_run_table(kept.data(), K);
     }
   }
 
@@ -96,26 +91,16 @@ class ChromaBank {
   }
   void accumulate_tiles_default(const TiledTile& t) const { accumulate_tiles_body(t); }
 
-  // accumulate_tiles_body's sums for one power tile (16 frames, acc (C, kTile) at its first
-  // frame) with the 12 rows x 16 lanes of accumulators in registers: the tile's bins are read
-  // in order (one contiguous walk for the hardware prefetcher; the power comes from DRAM), and
-  // every bin updates all 12 rows, a skipped weight as 0. 0 * p is +-0 for finite p, and adding
-  // +-0 leaves a sum that started at +0 unchanged, so every value is the sparse loop's as long
-  // as the power is finite; tile_means checks that and redoes the chunk otherwise.
-  static constexpr std::size_t kRegRows = 12;
-  [[gnu::target("avx512f,avx512vl"), gnu::optimize("fp-contract=off")]] void
-  accumulate_regs_avx512(const float* tile, float* acc) const {
-    constexpr std::size_t L = detail::kTileLanes;
-    using V = float __attribute__((vector_size(4 * L)));  // one zmm
-    const std::size_t K = dense_.cols;
-    const float* __restrict wk = dense_kept_.data();
-    V a[kRegRows] = {};
-    for (std::size_t k = 0; k < K; ++k) {
-      V p;
-      __builtin_memcpy(&p, tile + k * L, sizeof p);
-      for (std::size_t c = 0; c < kRegRows; ++c) a[c] += wk[k * kRegRows + c] * p;
-    }
-    for (std::size_t c = 0; c < kRegRows; ++c) __builtin_memcpy(acc + c * kTile, &a[c], sizeof(V));
+  static constexpr std::size_t kRegRows = detail::kChromaRunRows;
+
+  // sum[c] += acc[c * kTile + j] for the frames j < count in order, the kRows sums in registers.
+  template <std::size_t kRows>
+  static void add_frames(const float* acc, std::size_t count, double* sum) {
+    double s[kRows];
+    std::copy_n(sum, kRows, s);
+    for (std::size_t j = 0; j < count; ++j)
+      for (std::size_t c = 0; c < kRows; ++c) s[c] += static_cast<double>(acc[c * kTile + j]);
+    std::copy_n(s, kRows, sum);
   }
 
   // Per-row means over the frames of the chroma of power stored in tiles of kTileLanes frames
@@ -127,50 +112,52 @@ class ChromaBank {
     const std::size_t C = dense_.rows, K = dense_.cols;
     std::vector<double> sum(C, 0.0);
     std::vector<float> acc(C * kTile);
+    std::vector<double> len(kTile);  // per frame: its maximum over the rows
     static const bool avx2 = core::use_avx2();
-    // The register kernel needs AVX-512's 32 vector registers (12 accumulators of 16 lanes);
-    // the power tiles are read once from memory either way, ~1 ms for a 30 s clip.
-    static const bool regs = avx2 && C == kRegRows && __builtin_cpu_supports("avx512f") &&
-                             __builtin_cpu_supports("avx512vl");
+    // The register kernel needs AVX-512's 32 vector registers (12 accumulators of 16 lanes).
+    const bool regs = avx2 && C == kRegRows && detail::chroma_runs_avx512_supported();
     const double tiny = std::numeric_limits<float>::min();
     static_assert(kTile % L == 0);
     for (std::size_t t0 = 0; t0 < T; t0 += kTile) {
       const std::size_t count = std::min(kTile, T - t0);
-      std::fill(acc.begin(), acc.end(), 0.0f);
       // kTile frames = several power tiles, so each weight has 2 * kTile / L independent
       // vector updates (one tile's 2 would wait on the previous bin's store to the same row).
       const TiledTile tile{tiles + (t0 / L) * K * L, K * L, (count + L - 1) / L, acc.data()};
       bool done = false;
       if (regs) {
-        for (std::size_t i = 0; i < tile.n_tiles; ++i)
-          accumulate_regs_avx512(tile.tiles + i * tile.tile_stride, acc.data() + i * L);
-        // A non-finite power value makes all 12 sums of its frame inf or NaN (0 * inf is
-        // NaN); only then can the 0 weights differ from skipping them, so such chunks (and
-        // those whose sums overflow) are redone the sparse way.
+        // The lanes with an inf or NaN sum (non-finite power, or an overflow) are the only
+        // ones where the run kernel may differ from the sparse sums; chunks with such a frame
+        // (padding lanes ignored) are redone the sparse way.
         done = true;
-        for (std::size_t c = 0; c < C && done; ++c)
-          for (std::size_t j = 0; j < count; ++j)
-            if (!std::isfinite(acc[c * kTile + j])) done = false;
-        if (!done) std::fill(acc.begin(), acc.end(), 0.0f);
+        for (std::size_t i = 0; i < tile.n_tiles; ++i) {
+          const std::size_t lanes = std::min(L, count - i * L);
+          const std::uint32_t bad = detail::chroma_run_sums_avx512(
+              runs_, tile.tiles + i * tile.tile_stride, acc.data() + i * L, kTile);
+          if (bad & ((1u << lanes) - 1u)) done = false;  // lanes <= 16
+        }
       }
-      if (!done && avx2)
-        accumulate_tiles_avx2(tile);
-      else if (!done)
-        accumulate_tiles_default(tile);
-      for (std::size_t j = 0; j < count; ++j) {
-        double len = 1.0;
-        if (norm == ChromaNorm::Max) {
-          len = 0.0;
-          for (std::size_t c = 0; c < C; ++c)
-            len = std::max(len, static_cast<double>(acc[c * kTile + j]));
-          if (len < tiny) len = 1.0;
-        }
-        for (std::size_t c = 0; c < C; ++c) {
-          const float v = acc[c * kTile + j];
-          sum[c] += norm == ChromaNorm::Max
-                        ? static_cast<double>(static_cast<float>(static_cast<double>(v) / len))
-                        : static_cast<double>(v);
-        }
+      if (!done) {  // the sparse sums, from 0
+        std::fill(acc.begin(), acc.end(), 0.0f);
+        if (avx2) accumulate_tiles_avx2(tile);
+        else accumulate_tiles_default(tile);
+      }
+      if (norm == ChromaNorm::Max) {
+        // Row by row, so that the compiler vectorises the maxima and divisions over frames.
+        std::fill_n(len.begin(), count, 0.0);
+        for (std::size_t c = 0; c < C; ++c)
+          for (std::size_t j = 0; j < count; ++j)
+            len[j] = std::max(len[j], static_cast<double>(acc[c * kTile + j]));
+        for (std::size_t j = 0; j < count; ++j) len[j] = len[j] < tiny ? 1.0 : len[j];
+        for (std::size_t c = 0; c < C; ++c)
+          for (std::size_t j = 0; j < count; ++j)
+            acc[c * kTile + j] = static_cast<float>(static_cast<double>(acc[c * kTile + j]) / len[j]);
+      }
+      // Frame order, as a row mean of the matrix; with 12 rows the sums stay in registers.
+      if (C == kRegRows) {
+        add_frames<kRegRows>(acc.data(), count, sum.data());
+      } else {
+        for (std::size_t j = 0; j < count; ++j)
+          for (std::size_t c = 0; c < C; ++c) sum[c] += static_cast<double>(acc[c * kTile + j]);
       }
     }
     for (auto& v : sum) v = T == 0 ? 0.0 : v / static_cast<double>(T);
@@ -207,7 +194,7 @@ class ChromaBank {
   std::vector<std::size_t> start_;     // entries of bin k: [start_[k], start_[k+1])
   std::vector<std::uint32_t> rows_;    // chroma index of each entry
   std::vector<float> weights_;
-  std::vector<float> dense_kept_;  // (K, kRegRows): the kept weights, 0 where skipped
+  detail::ChromaRunTable runs_;     // the kept weights as runs of bins (12 rows only)
 };
 
 // librosa memoises filters.chroma; tunings are quantised to the histogram resolution, so a
