@@ -160,12 +160,14 @@ TEST(StftLanes, EveryBuildGivesTheSameBits) {
   for (int n : {32, 128, 512, 2048, 8192}) {  // radix plans: -, 4, 4 4, 8 8, 8 8 4
     const auto y = test_signal(kFrames * static_cast<std::size_t>(n), static_cast<unsigned>(n));
     const float* frames[kFrames];
-    for (std::size_t j = 0; j < kFrames; ++j) frames[j] = y.data() + j * static_cast<std::size_t>(n);
+    for (std::size_t j = 0; j < kFrames; ++j)
+      frames[j] = y.data() + j * static_cast<std::size_t>(n);
     detail::StftLanes fft(n);
     auto run = [&](Isa isa) {
       std::vector<float> out((n / 2 + 1) * stride, -1.0f);
       const std::size_t G = detail::StftLanes::lanes(isa);
-      for (std::size_t g = 0; g < kFrames; g += G) fft.magnitudes(frames + g, out.data() + g, stride, isa);
+      for (std::size_t g = 0; g < kFrames; g += G)
+        fft.magnitudes(frames + g, out.data() + g, stride, isa);
       return out;
     };
     const auto want = run(Isa::kSse2);
