@@ -111,16 +111,18 @@ struct Workspace {
   std::vector<double> valley_db, peak_db;
   std::vector<double> centroid, rolloff;
   std::vector<float> pitches, mags;
-  // The selector for `contrast_bins` bins (its bands, networks and scratch), kept between calls:
-  // building it cost more than a tenth of the contrast stage.
+  // The selector for `contrast_bins` bins at `contrast_sr` (its bands, networks and scratch),
+  // kept between calls: building it cost more than a tenth of the contrast stage.
   std::optional<detail::ContrastSelector> contrast;
   std::size_t contrast_bins = 0;
+  double contrast_sr = 0.0;
 };
 
 detail::ContrastSelector& cached_selector(Workspace& ws, std::size_t K, double sr) {
-  if (!ws.contrast || ws.contrast_bins != K) {
+  if (!ws.contrast || ws.contrast_bins != K || ws.contrast_sr != sr) {
     ws.contrast.emplace(detail::contrast_bands(K, ContrastParams{.sr = sr}), kLanes);
     ws.contrast_bins = K;
+    ws.contrast_sr = sr;
   }
   return *ws.contrast;
 }
@@ -393,13 +395,7 @@ const std::vector<float>& mfcc_basis(std::size_t N) {
   thread_local std::vector<float> basis;
   thread_local std::size_t bands = 0;
   if (bands != N || basis.empty()) {
-    basis.assign(static_cast<std::size_t>(kMfcc) * N, 0.0f);
-    for (int k = 0; k < kMfcc; ++k) {
-      const double scale = std::sqrt((k == 0 ? 1.0 : 2.0) / static_cast<double>(N));
-      for (std::size_t n = 0; n < N; ++n)
-        basis[static_cast<std::size_t>(k) * N + n] = static_cast<float>(
-            scale * std::cos(std::numbers::pi * k * (2.0 * n + 1) / (2.0 * static_cast<double>(N))));
-    }
+    basis = detail::mfcc_dct_basis(N, kMfcc);
     bands = N;
   }
   return basis;
@@ -429,9 +425,7 @@ std::array<double, kMfcc> mfcc_means(const Matrix& mel_db) {
 // is searched in).
 double contrast_db(const std::vector<float>& tiles, std::size_t nb, std::size_t T,
                    std::vector<double>& out) {
-  const PowerToDbParams p{};
-  const double amin = p.amin;
-  const double ref_db = 10.0 * std::log10(std::max(p.amin, std::abs(p.ref)));
+  const detail::DbScale db(PowerToDbParams{});
   out.resize(nb * T);
   double top = -std::numeric_limits<double>::infinity();
   for (std::size_t t0 = 0; t0 < T; t0 += kLanes) {
@@ -439,8 +433,7 @@ double contrast_db(const std::vector<float>& tiles, std::size_t nb, std::size_t 
     const std::size_t count = std::min(kLanes, T - t0);
     for (std::size_t b = 0; b < nb; ++b)
       for (std::size_t j = 0; j < count; ++j) {
-        const double v =
-            10.0 * std::log10(std::max(amin, static_cast<double>(block[b * kLanes + j]))) - ref_db;
+        const double v = db(static_cast<double>(block[b * kLanes + j]));
         out[b * T + t0 + j] = v;
         top = std::max(top, v);
       }
@@ -504,7 +497,8 @@ GenreFeatures genre_features(std::span<const float> y) {
     const double* pk = ws.peak_db.data() + b * T;
     const double* vl = ws.valley_db.data() + b * T;
     double band = 0;
-    for (std::size_t t = 0; t < T; ++t) band += std::max(pk[t], peak_floor) - std::max(vl[t], valley_floor);
+    for (std::size_t t = 0; t < T; ++t)
+      band += std::max(pk[t], peak_floor) - std::max(vl[t], valley_floor);
     f.spectral_contrast_bands[b] = T ? band / static_cast<double>(T) : 0.0;
     total += band;
   }

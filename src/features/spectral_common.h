@@ -1,7 +1,9 @@
 // Helpers shared by the spectral and chroma features (private to src/features).
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -147,6 +149,18 @@ std::vector<double> chroma_means_from_tiles(const float* tiles, std::size_t n_bi
 
 /// power_to_db(S, p) written over S (same values; no second spectrogram-sized buffer).
 void power_to_db_in_place(Matrix& S, const PowerToDbParams& p = {});
+
+/// power_to_db's float64 step before the top_db floor, 10 log10(max(amin, x)) - ref_db, for
+/// callers that hold the values in their own layout (the genre set's contrast tiles).
+struct DbScale {
+  explicit DbScale(const PowerToDbParams& p);  // validates p as power_to_db does
+  double operator()(double x) const { return 10.0 * std::log10(std::max(amin, x)) - ref_db; }
+  double amin, ref_db;
+};
+
+/// The float32 orthonormal DCT-II basis of mfcc_from_mel_db: (n_mfcc, n_bands), row k =
+/// coefficient k, s_k cos(pi k (2n + 1) / 2N) with s_0 = sqrt(1/N), s_k = sqrt(2/N).
+std::vector<float> mfcc_dct_basis(std::size_t n_bands, int n_mfcc);
 
 /// onset_strength from an already dB-scaled mel spectrogram (power_to_db(mel, top_db 80)).
 std::vector<float> onset_strength_from_mel_db(const Matrix& mel_db, OnsetAggregate aggregate,
